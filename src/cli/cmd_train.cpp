@@ -1,0 +1,11 @@
+// sagerun train: the same entrypoint as the lean `train` binary.
+#include "cli/command_table.hpp"
+#include "entrypoint/train.hpp"
+
+namespace sagerun::cli {
+
+int cmd_train(std::span<char*> args) {
+  return entrypoint::train_main(static_cast<int>(args.size()), args.data());
+}
+
+}  // namespace sagerun::cli

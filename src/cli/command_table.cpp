@@ -1,0 +1,56 @@
+#include "cli/command_table.hpp"
+
+#include <array>
+#include <exception>
+#include <iostream>
+#include <string>
+
+namespace sagerun::cli {
+namespace {
+
+constexpr std::array k_commands = {
+    CommandInfo{"train", "run the SageMaker training entrypoint against /opt/ml (or $SAGEMAKER_BASE_DIR)", cmd_train},
+    CommandInfo{"version", "print the version", cmd_version},
+};
+
+void print_help(std::ostream& out) {
+  out << "usage: sagerun <command> [options]\n\n"
+         "Run any training script on Amazon SageMaker with one generic container image.\n\n"
+         "Commands:\n";
+  for (const auto& command : k_commands) {
+    out << "  " << command.name << std::string(12 - command.name.size(), ' ') << command.summary << "\n";
+  }
+  out << "\nRun 'sagerun <command> --help' for a command's options.\n";
+}
+
+}  // namespace
+
+std::span<const CommandInfo> command_table() { return k_commands; }
+
+int dispatch(int argc, char** argv) {
+  const std::span<char*> args(argv, static_cast<size_t>(argc));
+  if (args.size() < 2) {
+    print_help(std::cerr);
+    return k_exit_usage;
+  }
+  const std::string_view name = args[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    print_help(std::cout);
+    return k_exit_ok;
+  }
+  if (name == "--version") return cmd_version(args.subspan(1));
+  for (const auto& command : k_commands) {
+    if (command.name != name) continue;
+    try {
+      return command.run(args.subspan(1));
+    } catch (const std::exception& e) {
+      std::cerr << "sagerun: error: " << e.what() << "\n";
+      return k_exit_error;
+    }
+  }
+  std::cerr << "sagerun: error: unknown command '" << name << "'\n\n";
+  print_help(std::cerr);
+  return k_exit_usage;
+}
+
+}  // namespace sagerun::cli

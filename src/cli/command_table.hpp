@@ -1,0 +1,28 @@
+#pragma once
+// The sagerun subcommands: one cmd_<name>.cpp each, listed in one table.
+
+#include <span>
+#include <string_view>
+
+namespace sagerun::cli {
+
+// Exit codes of the sagerun command itself (docs/cli.md).
+inline constexpr int k_exit_ok = 0;
+inline constexpr int k_exit_error = 1;
+inline constexpr int k_exit_usage = 2;
+
+struct CommandInfo {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(std::span<char*> args);  // args[0] is the command name
+};
+
+std::span<const CommandInfo> command_table();
+
+// sagerun's main: dispatches to a command, prints help, maps errors to exit codes.
+int dispatch(int argc, char** argv);
+
+int cmd_train(std::span<char*> args);
+int cmd_version(std::span<char*> args);
+
+}  // namespace sagerun::cli

@@ -1,0 +1,34 @@
+#pragma once
+// The SM_* variables of SageMaker script mode, with the names and value formats of the official
+// training toolkit (strings bare; everything else compact, key-sorted, ASCII-only JSON).
+
+#include <string>
+
+#include "contract/config.hpp"
+#include "contract/hyperparameters.hpp"
+#include "contract/paths.hpp"
+#include "util/environment.hpp"
+
+namespace sagerun::contract {
+
+struct ScriptIdentity {
+  std::string user_entry_point;  // "train.py"; "" when unknown
+  std::string module_dir;        // where the code came from
+};
+
+struct SystemInfo {
+  int cpus = 1;
+  int gpus = 0;
+  int neurons = 0;
+  bool smddpmprun_installed = false;
+};
+
+// The variables to add to the platform's environment (`platform`) for the script.
+util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& config,
+                                  const Hyperparameters& hps, const ScriptIdentity& script,
+                                  const SystemInfo& system, const util::EnvMap& platform);
+
+// The port given as SM_MASTER_PORT (the toolkit's torch_distributed uses the same).
+inline constexpr int k_master_port = 7777;
+
+}  // namespace sagerun::contract

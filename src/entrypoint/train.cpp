@@ -1,0 +1,260 @@
+#include "entrypoint/train.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <string_view>
+
+#include "contract/config.hpp"
+#include "contract/failure.hpp"
+#include "contract/hyperparameters.hpp"
+#include "contract/sm_environment.hpp"
+#include "entrypoint/hosts.hpp"
+#include "entrypoint/locate.hpp"
+#include "entrypoint/prepare.hpp"
+#include "entrypoint/supervisor.hpp"
+#include "entrypoint/system_info.hpp"
+#include "util/files.hpp"
+#include "util/log.hpp"
+#include "util/signals.hpp"
+
+namespace sagerun::entrypoint {
+namespace {
+
+namespace log = util::log;
+using namespace std::chrono_literals;
+
+constexpr std::chrono::seconds k_default_grace{100};         // below SageMaker's 120 s
+constexpr std::chrono::seconds k_default_host_wait{15 * 60};  // as long as the official toolkit waits
+
+constexpr std::string_view k_usage =
+    "usage: train\n"
+    "\n"
+    "The SageMaker training entrypoint. Reads /opt/ml (or $SAGEMAKER_BASE_DIR), finds the training\n"
+    "script, installs its requirements, runs it with the hyperparameters as arguments and the SM_*\n"
+    "environment, and reports the result in output/success or output/failure.\n"
+    "\n"
+    "Environment:\n"
+    "  SAGEMAKER_BASE_DIR             the /opt/ml tree to use\n"
+    "  SAGEMAKER_PROGRAM              the entry script (script mode)\n"
+    "  SAGERUN_PYTHON                 the Python interpreter (default: python3)\n"
+    "  SAGERUN_INSTALL_REQUIREMENTS   0 to skip requirements.txt\n"
+    "  SAGERUN_STOP_GRACE_SECONDS     seconds between SIGTERM and SIGKILL (default 100)\n"
+    "  SAGERUN_HOST_WAIT_SECONDS      how long to wait for peers to resolve (default 900)\n"
+    "  SAGERUN_DEBUG                  1 for debug lines (or sagemaker_container_log_level <= 10)\n"
+    "\n"
+    "Exit codes: the script's own, 128+N when it died by signal N; train's own failures:\n"
+    "  66 no script found, 69 install failed, 70 internal error, 75 peers did not resolve,\n"
+    "  78 bad configuration, 126 entry not executable, 127 interpreter not found.\n";
+
+std::chrono::seconds seconds_setting(const util::EnvMap& env, const char* name, std::chrono::seconds fallback) {
+  const auto text = util::lookup(env, name);
+  if (!text || text->empty()) return fallback;
+  long value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < 0) {
+    log::warn(std::string(name) + "='" + *text + "' is not a number of seconds; using " + std::to_string(fallback.count()));
+    return fallback;
+  }
+  return std::chrono::seconds(value);
+}
+
+// Writes the failure file (unless the script wrote its own) and returns `code`.
+int finish_failed(const contract::Paths& paths, int code, const std::string& first_line, std::string_view tail = {}) {
+  log::error(first_line);
+  if (util::is_file(paths.failure_file())) {
+    log::info("keeping the failure file the script wrote");
+    return code;
+  }
+  if (auto ok = contract::write_failure_file(paths, contract::compose_failure(first_line, tail)); !ok) {
+    log::error("could not write the failure file: " + ok.error().message);
+  }
+  return code;
+}
+
+std::string display_command(const std::vector<std::string>& argv) {
+  std::string text;
+  bool mask_next = false;
+  for (const auto& arg : argv) {
+    std::string shown = mask_next ? "****" : arg;
+    mask_next = arg.starts_with("-") && util::is_secret_name(arg);
+    const bool plain = !shown.empty() && shown.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;#~") == std::string::npos;
+    if (!text.empty()) text += ' ';
+    if (plain) {
+      text += shown;
+    } else {
+      text += '\'';
+      for (const char c : shown) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      text += '\'';
+    }
+  }
+  return text;
+}
+
+std::string describe_end(const RunResult& run, std::chrono::seconds grace) {
+  if (run.stop_signal != 0) {
+    const std::string stop = "stopped: " + util::signal_name(run.stop_signal);
+    if (run.grace_expired) return stop + ", grace expired after " + std::to_string(grace.count()) + " s; killed with SIGKILL";
+    if (run.term_signal != 0) return stop + "; the script ended by " + util::signal_name(run.term_signal);
+    return stop + "; the script exited with code " + std::to_string(run.exit_code);
+  }
+  if (run.term_signal == 9) return "killed by SIGKILL (9) — often out of memory";
+  if (run.term_signal != 0) {
+    return "killed by " + util::signal_name(run.term_signal) + " (" + std::to_string(run.term_signal) + ")";
+  }
+  return "exit code " + std::to_string(run.exit_code);
+}
+
+void log_environment(const util::EnvMap& env) {
+  if (!log::debug_enabled()) return;
+  for (const auto& [key, value] : env) log::debug("env " + key + "=" + util::masked_value(key, value));
+}
+
+class Train {
+ public:
+  Train(util::EnvMap env, Supervisor supervisor)
+      : m_env(std::move(env)), m_paths(contract::Paths::from_environment(m_env)), m_supervisor(std::move(supervisor)) {}
+
+  int run();
+
+ private:
+  int install(const Entry& entry, const std::string& python);
+  int run_script(const Entry& entry, const std::string& python, const contract::TrainingConfig& config,
+                 const contract::Hyperparameters& hps);
+  int stopped_before_start(int sig) {
+    return finish_failed(m_paths, 128 + sig, "stopped: " + util::signal_name(sig) + " before the script started");
+  }
+
+  util::EnvMap m_env;
+  contract::Paths m_paths;
+  Supervisor m_supervisor;
+};
+
+int Train::run() {
+  log::info("sagerun train " SAGERUN_VERSION ", base dir " + m_paths.base().string());
+  // Results of an earlier run in the same tree must not be mistaken for this run's.
+  ::unlink(m_paths.failure_file().c_str());
+  ::unlink(m_paths.success_file().c_str());
+  for (const auto& dir : {m_paths.model(), m_paths.output_data()}) {
+    if (auto ok = util::make_directories(dir); !ok) {
+      return finish_failed(m_paths, contract::k_exit_internal, "cannot create " + ok.error().message);
+    }
+  }
+
+  auto config = contract::read_training_config(m_paths);
+  if (!config) return finish_failed(m_paths, contract::k_exit_bad_config, "bad configuration: " + config.error().message);
+  const auto hps = contract::split_hyperparameters(config->hyperparameters);
+  if (const auto level = hps.reserved.find("sagemaker_container_log_level");
+      level != hps.reserved.end() && level->is_number() && level->get<double>() <= 10) {
+    log::set_debug(true);
+  }
+
+  const auto& resource = config->resource;
+  if (resource.hosts.size() > 1) {
+    const auto limit = seconds_setting(m_env, "SAGERUN_HOST_WAIT_SECONDS", k_default_host_wait);
+    const auto waited = wait_for_hosts(resource.hosts, resource.current_host, limit, m_supervisor);
+    if (waited.outcome == HostWait::stopped) return stopped_before_start(waited.stop_signal);
+    if (waited.outcome == HostWait::timed_out) {
+      return finish_failed(m_paths, contract::k_exit_hosts_unresolved,
+                           "host " + waited.unresolved + " did not resolve within " + std::to_string(limit.count()) +
+                               " s; the job's hosts are " + resource.raw["hosts"].dump());
+    }
+    log::info("all " + std::to_string(resource.hosts.size()) + " hosts resolve");
+  }
+
+  auto entry = locate_script(m_paths, *config, hps, m_env);
+  if (!entry) return finish_failed(m_paths, contract::k_exit_no_script, entry.error().message);
+  log::info("found the script by rule: " + entry->rule + ": " + (entry->directory / entry->name).string());
+
+  const std::string python = util::lookup(m_env, "SAGERUN_PYTHON").value_or("python3");
+  if (const int code = install(*entry, python); code != 0) return code;
+  if (const int sig = m_supervisor.pending_stop()) return stopped_before_start(sig);
+  return run_script(*entry, python, *config, hps);
+}
+
+int Train::install(const Entry& entry, const std::string& python) {
+  const auto enabled = util::lookup(m_env, "SAGERUN_INSTALL_REQUIREMENTS").value_or("1") == "0" ? InstallRequirements::no
+                                                                                                 : InstallRequirements::yes;
+  const auto step = install_step(entry, python, enabled);
+  if (!step) return 0;
+  log::info("installing: " + display_command(step->argv) + " (in " + step->cwd.string() + ")");
+  auto result = m_supervisor.run(Command{step->argv, step->cwd, m_env, Command::Output::merged});
+  if (!result) return finish_failed(m_paths, contract::k_exit_internal, result.error().message);
+  if (result->spawn_errno != 0) {
+    return finish_failed(m_paths, contract::k_exit_install_failed,
+                         "install failed: cannot run " + python + ": " + std::strerror(result->spawn_errno));
+  }
+  if (result->exit_code != 0) {
+    return finish_failed(m_paths, contract::k_exit_install_failed,
+                         "install failed: " + display_command(step->argv) + " ended with " + describe_end(*result, m_supervisor.grace()),
+                         result->tail);
+  }
+  return 0;
+}
+
+int Train::run_script(const Entry& entry, const std::string& python, const contract::TrainingConfig& config,
+                      const contract::Hyperparameters& hps) {
+  const auto args = contract::to_cmd_args(hps.user);
+  auto step = run_step(entry, python, args);
+  if (!step) return finish_failed(m_paths, contract::k_exit_not_executable, step.error().message);
+
+  const contract::ScriptIdentity identity{entry.kind == ScriptKind::python_package ? entry.module : entry.name, entry.module_dir};
+  util::EnvMap env = m_env;
+  for (auto& [key, value] : contract::build_sm_environment(m_paths, config, hps, identity, probe_system(m_env), m_env)) {
+    env[key] = std::move(value);
+  }
+  // Like the toolkit, the code's folder comes first on the Python path.
+  const auto pythonpath = util::lookup(env, "PYTHONPATH");
+  env["PYTHONPATH"] = entry.directory.string() + (pythonpath && !pythonpath->empty() ? ":" + *pythonpath : "");
+  log_environment(env);
+
+  log::info("running: " + display_command(step->argv) + " (in " + step->cwd.string() + ")");
+  auto result = m_supervisor.run(Command{step->argv, step->cwd, std::move(env), Command::Output::inherit});
+  if (!result) return finish_failed(m_paths, contract::k_exit_internal, result.error().message);
+  if (result->leftovers_killed > 0) log::info("killed processes the script left running");
+  if (result->spawn_errno != 0) {
+    return finish_failed(m_paths, result->exit_code,
+                         "could not start the script: " + step->argv.front() + ": " + std::strerror(result->spawn_errno));
+  }
+  if (result->exit_code == 0 && result->stop_signal == 0) {
+    if (auto ok = contract::write_success_file(m_paths); !ok) log::error("could not write output/success: " + ok.error().message);
+    log::info("the script succeeded");
+    return 0;
+  }
+  if (result->exit_code == 0) {
+    log::info("the script exited with code 0 after " + util::signal_name(result->stop_signal));
+    if (auto ok = contract::write_success_file(m_paths); !ok) log::error("could not write output/success: " + ok.error().message);
+    return 0;
+  }
+  return finish_failed(m_paths, result->exit_code, describe_end(*result, m_supervisor.grace()), result->tail);
+}
+
+}  // namespace
+
+int train_main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      util::write_all(STDOUT_FILENO, k_usage);
+      return 0;
+    }
+    if (arg == "--version") {
+      util::write_all(STDOUT_FILENO, "train (sagerun) " SAGERUN_VERSION "\n");
+      return 0;
+    }
+    // SageMaker passes "train" itself as the argument; anything else is ignored with a note.
+    if (arg != "train") log::warn("ignoring argument '" + std::string(arg) + "'");
+  }
+  util::EnvMap env = util::current_environment();
+  if (util::lookup(env, "SAGERUN_DEBUG").value_or("") == "1") log::set_debug(true);
+  auto supervisor = Supervisor::create(seconds_setting(env, "SAGERUN_STOP_GRACE_SECONDS", k_default_grace));
+  if (!supervisor) {
+    log::error(supervisor.error().message);
+    return contract::k_exit_internal;
+  }
+  return Train(std::move(env), std::move(*supervisor)).run();
+}
+
+}  // namespace sagerun::entrypoint

@@ -1,0 +1,36 @@
+#pragma once
+// Process environments as ordered maps, and the masking used whenever one is logged.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sagerun::util {
+
+using EnvMap = std::map<std::string, std::string>;
+
+EnvMap current_environment();
+
+std::optional<std::string> lookup(const EnvMap& env, const std::string& key);
+
+// "KEY=VALUE" strings for execve; keep the returned vector alive while using the pointers.
+class EnvBlock {
+ public:
+  explicit EnvBlock(const EnvMap& env);
+  char* const* data() const { return const_cast<char* const*>(m_pointers.data()); }
+
+ private:
+  std::vector<std::string> m_strings;
+  std::vector<const char*> m_pointers;
+};
+
+// True for names whose values must never be logged (*SECRET*, *TOKEN*, *KEY*, *PASSWORD*,
+// *CREDENTIAL*), case-insensitively.
+bool is_secret_name(std::string_view name);
+
+// The value as it may be logged: "****" for secret names.
+std::string masked_value(std::string_view name, std::string_view value);
+
+}  // namespace sagerun::util

@@ -1,0 +1,33 @@
+#pragma once
+// Small file-system helpers with errors a user can act on.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace sagerun::util {
+
+namespace fs = std::filesystem;
+
+Expected<std::string> read_file(const fs::path& path);
+
+// Writes to a temporary name beside `path`, then renames, so readers never see half a file.
+Expected<void> write_file_atomic(const fs::path& path, std::string_view content);
+
+bool is_file(const fs::path& path);
+bool is_dir(const fs::path& path);
+bool is_executable(const fs::path& path);
+
+// Names of the entries in a directory, sorted; empty when it cannot be read.
+std::vector<std::string> list_directory(const fs::path& path);
+
+// Creates a directory and its parents; an error names the path.
+Expected<void> make_directories(const fs::path& path);
+
+// First line of a file, at most `limit` bytes (for shebangs).
+std::string read_first_line(const fs::path& path, size_t limit = 256);
+
+}  // namespace sagerun::util
