@@ -44,6 +44,7 @@ std::string last_lines(std::string_view text, size_t budget) {
   if (text.size() <= budget) return std::string(text);
   // Prefer whole lines: start after the first newline inside the window.
   std::string_view window = text.substr(text.size() - budget);
+  if (text[text.size() - budget - 1] == '\n') return std::string(window);  // starts on a line
   if (const auto newline = window.find('\n'); newline != std::string_view::npos &&
                                               newline + 1 < window.size()) {
     return std::string(window.substr(newline + 1));

@@ -37,8 +37,9 @@ TEST(RingBuffer, WrapsManyTimes) {
 
 TEST(LastLines, KeepsWholeLinesWithinBudget) {
   EXPECT_EQ(last_lines("one\ntwo\nthree\n", 100), "one\ntwo\nthree");
-  EXPECT_EQ(last_lines("one\ntwo\nthree\n", 10), "three");
-  EXPECT_EQ(last_lines("one\ntwo\nthree", 9), "three");
+  EXPECT_EQ(last_lines("one\ntwo\nthree\n", 10), "two\nthree");
+  EXPECT_EQ(last_lines("one\ntwo\nthree", 9), "two\nthree");
+  EXPECT_EQ(last_lines("one\ntwo\nthree", 8), "three");
 }
 
 TEST(LastLines, NeverCutsAUtf8Sequence) {

@@ -1,0 +1,147 @@
+#include "util/tar_extract.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include <cstring>
+
+#include "test_support.hpp"
+#include "util/files.hpp"
+
+namespace sagerun::util {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Builds tar archives member by member, including ones no honest tool would write.
+class TarBuilder {
+ public:
+  TarBuilder& member(const std::string& name, char type, const std::string& data = "", const std::string& link = "",
+                     unsigned mode = 0644) {
+    std::string header(512, '\0');
+    std::memcpy(header.data(), name.data(), std::min<size_t>(name.size(), 100));
+    std::snprintf(header.data() + 100, 8, "%07o", mode);
+    std::snprintf(header.data() + 108, 8, "%07o", 0u);
+    std::snprintf(header.data() + 116, 8, "%07o", 0u);
+    std::snprintf(header.data() + 124, 12, "%011o", static_cast<unsigned>(data.size()));
+    std::snprintf(header.data() + 136, 12, "%011o", 0u);
+    header[156] = type;
+    std::memcpy(header.data() + 157, link.data(), std::min<size_t>(link.size(), 100));
+    std::memcpy(header.data() + 257, "ustar\0" "00", 8);
+    std::memset(header.data() + 148, ' ', 8);
+    unsigned sum = 0;
+    for (const char c : header) sum += static_cast<unsigned char>(c);
+    std::snprintf(header.data() + 148, 8, "%06o", sum);
+    m_bytes += header + data + std::string((512 - data.size() % 512) % 512, '\0');
+    return *this;
+  }
+  TarBuilder& file(const std::string& name, const std::string& data, unsigned mode = 0644) { return member(name, '0', data, "", mode); }
+  TarBuilder& long_name(const std::string& name, const std::string& data) {
+    member("././@LongLink", 'L', name + '\0');
+    return file(name.substr(0, 99), data);
+  }
+
+  fs::path write(const fs::path& path, bool gzip = true) const {
+    const std::string bytes = m_bytes + std::string(1024, '\0');
+    gzFile out = gzopen(path.c_str(), gzip ? "wb" : "wbT");
+    gzwrite(out, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(out);
+    return path;
+  }
+
+ private:
+  std::string m_bytes;
+};
+
+TEST(TarExtract, ExtractsFilesFoldersModesAndLongNames) {
+  test::TempDir dir;
+  const std::string long_path = "pkg/" + std::string(120, 'x') + ".py";
+  const auto archive = TarBuilder()
+                           .member("./pkg/", '5')
+                           .file("./pkg/train.py", "print('hi')\n")
+                           .file("run.sh", "#!/bin/sh\n", 0755)
+                           .long_name(long_path, "long")
+                           .member("pkg/link.py", '2', "", "train.py")
+                           .write(dir.path() / "src.tar.gz");
+  auto stats = extract_tar(archive, dir.path() / "code");
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(*read_file(dir.path() / "code/pkg/train.py"), "print('hi')\n");
+  EXPECT_EQ(*read_file(dir.path() / "code" / long_path), "long");
+  EXPECT_TRUE(is_executable(dir.path() / "code/run.sh"));
+  EXPECT_EQ(fs::read_symlink(dir.path() / "code/pkg/link.py"), "train.py");
+  EXPECT_EQ(stats->files, 3u);
+}
+
+TEST(TarExtract, ReadsUncompressedTar) {
+  test::TempDir dir;
+  const auto archive = TarBuilder().file("a.txt", "plain").write(dir.path() / "src.tar", false);
+  ASSERT_TRUE(extract_tar(archive, dir.path() / "code"));
+  EXPECT_EQ(*read_file(dir.path() / "code/a.txt"), "plain");
+}
+
+struct Escape {
+  const char* what;
+  TarBuilder archive;
+};
+
+TEST(TarExtract, RefusesEveryWayOut) {
+  const std::vector<Escape> cases = {
+      {"dot-dot", TarBuilder().file("../evil.txt", "x")},
+      {"nested dot-dot", TarBuilder().file("a/../../evil.txt", "x")},
+      {"absolute", TarBuilder().file("/tmp/evil.txt", "x")},
+      {"symlink out", TarBuilder().member("out", '2', "", "../..")},
+      {"absolute symlink", TarBuilder().member("etc", '2', "", "/etc")},
+      {"write through symlink", TarBuilder().member("dir", '2', "", ".").file("dir/x", "x").member("up", '2', "", "dir/..").file("up/y", "y")},
+      {"hard link out", TarBuilder().member("h", '1', "", "../../etc/passwd")},
+      {"device", TarBuilder().member("dev", '3')},
+  };
+  for (const auto& c : cases) {
+    test::TempDir dir;
+    const auto archive = c.archive.write(dir.path() / "bad.tar.gz");
+    auto stats = extract_tar(archive, dir.path() / "root" / "code");
+    EXPECT_FALSE(stats) << c.what;
+    EXPECT_FALSE(fs::exists(dir.path() / "evil.txt")) << c.what;
+    EXPECT_FALSE(fs::exists(dir.path() / "root" / "evil.txt")) << c.what;
+    if (!stats) {
+      EXPECT_NE(stats.error().message.find("bad.tar.gz"), std::string::npos) << c.what;
+    }
+  }
+}
+
+TEST(TarExtract, NotATarIsAClearError) {
+  test::TempDir dir;
+  ASSERT_TRUE(write_file_atomic(dir.path() / "notes.tar.gz", std::string(2000, 'z')));
+  auto stats = extract_tar(dir.path() / "notes.tar.gz", dir.path() / "code");
+  ASSERT_FALSE(stats);
+  EXPECT_NE(stats.error().message.find("not a tar archive"), std::string::npos) << stats.error().message;
+}
+
+TEST(TarExtract, TruncatedArchiveFails) {
+  test::TempDir dir;
+  TarBuilder().file("big.bin", std::string(100000, 'b')).write(dir.path() / "full.tar", false);
+  auto bytes = *read_file(dir.path() / "full.tar");
+  ASSERT_TRUE(write_file_atomic(dir.path() / "cut.tar", bytes.substr(0, 5000)));
+  auto stats = extract_tar(dir.path() / "cut.tar", dir.path() / "code");
+  ASSERT_FALSE(stats);
+  EXPECT_NE(stats.error().message.find("truncated"), std::string::npos);
+}
+
+TEST(SafeMemberPath, Normalises) {
+  EXPECT_EQ(*safe_member_path("./a//b/./c"), "a/b/c");
+  EXPECT_EQ(*safe_member_path("./"), "");
+  EXPECT_FALSE(safe_member_path("a/../../b"));
+  EXPECT_FALSE(safe_member_path("/abs"));
+}
+
+TEST(LinkTargetInside, StaysWithinTheRoot) {
+  EXPECT_TRUE(link_target_inside("a/b/link", "../c"));
+  EXPECT_TRUE(link_target_inside("a/link", "../c"));
+  EXPECT_FALSE(link_target_inside("link", "../c"));
+  EXPECT_FALSE(link_target_inside("a/link", "../../c"));
+  EXPECT_FALSE(link_target_inside("a/link", "/etc/passwd"));
+  EXPECT_TRUE(link_target_inside("a/link", "./x/../y"));
+}
+
+}  // namespace
+}  // namespace sagerun::util
