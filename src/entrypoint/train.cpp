@@ -74,23 +74,24 @@ int finish_failed(const contract::Paths& paths, int code, const std::string& fir
   return code;
 }
 
-std::string display_command(const std::vector<std::string>& argv) {
+// The command as a shell would read it, for the log only (it never reaches a shell).
+std::string display_command(const std::vector<std::string>& argv, const util::Redactor& redactor) {
   std::string text;
   bool mask_next = false;
   for (const auto& arg : argv) {
-    std::string shown = mask_next ? "****" : arg;
-    mask_next = arg.starts_with("-") && util::is_secret_name(arg);
-    const bool plain = !shown.empty() && shown.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;#~") == std::string::npos;
     if (!text.empty()) text += ' ';
-    if (plain) {
-      text += shown;
+    if (mask_next) {
+      text += "****";
+    } else if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;#~") == std::string::npos) {
+      text += arg;
     } else {
       text += '\'';
-      for (const char c : shown) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      for (const char c : arg) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
       text += '\'';
     }
+    mask_next = !mask_next && arg.starts_with("-") && util::is_secret_name(arg);
   }
-  return text;
+  return redactor.apply(std::move(text));
 }
 
 std::string describe_end(const RunResult& run, std::chrono::seconds grace) {
@@ -107,9 +108,9 @@ std::string describe_end(const RunResult& run, std::chrono::seconds grace) {
   return "exit code " + std::to_string(run.exit_code);
 }
 
-void log_environment(const util::EnvMap& env) {
+void log_environment(const util::EnvMap& env, const util::Redactor& redactor) {
   if (!log::debug_enabled()) return;
-  for (const auto& [key, value] : env) log::debug("env " + key + "=" + util::masked_value(key, value));
+  for (const auto& [key, value] : env) log::debug("env " + key + "=" + redactor.apply(util::masked_value(key, value)));
 }
 
 class Train {
@@ -128,6 +129,7 @@ class Train {
   }
 
   util::EnvMap m_env;
+  util::Redactor m_redactor;
   contract::Paths m_paths;
   Supervisor m_supervisor;
 };
@@ -146,6 +148,10 @@ int Train::run() {
   auto config = contract::read_training_config(m_paths);
   if (!config) return finish_failed(m_paths, contract::k_exit_bad_config, "bad configuration: " + config.error().message);
   const auto hps = contract::split_hyperparameters(config->hyperparameters);
+  m_redactor.add_secrets_of(m_env);
+  for (const auto& [key, value] : hps.user.items()) {
+    if (util::is_secret_name(key)) m_redactor.add(util::python_str(value));
+  }
   if (const auto level = hps.reserved.find("sagemaker_container_log_level");
       level != hps.reserved.end() && level->is_number() && level->get<double>() <= 10) {
     log::set_debug(true);
@@ -179,7 +185,7 @@ int Train::install(const Entry& entry, const std::string& python) {
                                                                                                  : InstallRequirements::yes;
   const auto step = install_step(entry, python, enabled);
   if (!step) return 0;
-  log::info("installing: " + display_command(step->argv) + " (in " + step->cwd.string() + ")");
+  log::info("installing: " + display_command(step->argv, m_redactor) + " (in " + step->cwd.string() + ")");
   auto result = m_supervisor.run(Command{step->argv, step->cwd, m_env, Command::Output::merged});
   if (!result) return finish_failed(m_paths, contract::k_exit_internal, result.error().message);
   if (result->spawn_errno != 0) {
@@ -188,7 +194,7 @@ int Train::install(const Entry& entry, const std::string& python) {
   }
   if (result->exit_code != 0) {
     return finish_failed(m_paths, contract::k_exit_install_failed,
-                         "install failed: " + display_command(step->argv) + " ended with " + describe_end(*result, m_supervisor.grace()),
+                         "install failed: " + display_command(step->argv, m_redactor) + " ended with " + describe_end(*result, m_supervisor.grace()),
                          result->tail);
   }
   return 0;
@@ -208,9 +214,9 @@ int Train::run_script(const Entry& entry, const std::string& python, const contr
   // Like the toolkit, the code's folder comes first on the Python path.
   const auto pythonpath = util::lookup(env, "PYTHONPATH");
   env["PYTHONPATH"] = entry.directory.string() + (pythonpath && !pythonpath->empty() ? ":" + *pythonpath : "");
-  log_environment(env);
+  log_environment(env, m_redactor);
 
-  log::info("running: " + display_command(step->argv) + " (in " + step->cwd.string() + ")");
+  log::info("running: " + display_command(step->argv, m_redactor) + " (in " + step->cwd.string() + ")");
   auto result = m_supervisor.run(Command{step->argv, step->cwd, std::move(env), Command::Output::inherit});
   if (!result) return finish_failed(m_paths, contract::k_exit_internal, result.error().message);
   if (result->leftovers_killed > 0) log::info("killed processes the script left running");

@@ -47,4 +47,25 @@ std::string masked_value(std::string_view name, std::string_view value) {
   return std::string(value);
 }
 
+void Redactor::add(std::string_view secret) {
+  // Very short values ("1", "no") would mask unrelated text and protect nothing.
+  if (secret.size() < 4) return;
+  if (std::find(m_secrets.begin(), m_secrets.end(), secret) == m_secrets.end()) m_secrets.emplace_back(secret);
+}
+
+void Redactor::add_secrets_of(const EnvMap& env) {
+  for (const auto& [key, value] : env) {
+    if (is_secret_name(key)) add(value);
+  }
+}
+
+std::string Redactor::apply(std::string text) const {
+  for (const auto& secret : m_secrets) {
+    for (size_t pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 4)) {
+      text.replace(pos, secret.size(), "****");
+    }
+  }
+  return text;
+}
+
 }  // namespace sagerun::util

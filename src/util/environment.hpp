@@ -33,4 +33,17 @@ bool is_secret_name(std::string_view name);
 // The value as it may be logged: "****" for secret names.
 std::string masked_value(std::string_view name, std::string_view value);
 
+// Replaces known secret values wherever they appear in a text (a secret hyperparameter also
+// shows up inside SM_HPS, SM_USER_ARGS and SM_TRAINING_ENV).
+class Redactor {
+ public:
+  void add(std::string_view secret);
+  // Adds the values of every secret-named entry.
+  void add_secrets_of(const EnvMap& env);
+  std::string apply(std::string text) const;
+
+ private:
+  std::vector<std::string> m_secrets;
+};
+
 }  // namespace sagerun::util
