@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared setup for the benchmarks; sourced, not run.
 set -euo pipefail
 
