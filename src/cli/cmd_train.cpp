@@ -4,8 +4,6 @@
 
 namespace sagerun::cli {
 
-int cmd_train(std::span<char*> args) {
-  return entrypoint::train_main(static_cast<int>(args.size()), args.data());
-}
+int cmd_train(std::span<char*> args) { return entrypoint::train_main(static_cast<int>(args.size()), args.data()); }
 
-}  // namespace sagerun::cli
+} // namespace sagerun::cli

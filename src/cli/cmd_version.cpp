@@ -9,4 +9,4 @@ int cmd_version(std::span<char*> /*args*/) {
   return k_exit_ok;
 }
 
-}  // namespace sagerun::cli
+} // namespace sagerun::cli

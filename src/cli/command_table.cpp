@@ -23,7 +23,7 @@ void print_help(std::ostream& out) {
   out << "\nRun 'sagerun <command> --help' for a command's options.\n";
 }
 
-}  // namespace
+} // namespace
 
 std::span<const CommandInfo> command_table() { return k_commands; }
 
@@ -53,4 +53,4 @@ int dispatch(int argc, char** argv) {
   return k_exit_usage;
 }
 
-}  // namespace sagerun::cli
+} // namespace sagerun::cli

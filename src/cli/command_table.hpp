@@ -14,7 +14,7 @@ inline constexpr int k_exit_usage = 2;
 struct CommandInfo {
   std::string_view name;
   std::string_view summary;
-  int (*run)(std::span<char*> args);  // args[0] is the command name
+  int (*run)(std::span<char*> args); // args[0] is the command name
 };
 
 std::span<const CommandInfo> command_table();
@@ -25,4 +25,4 @@ int dispatch(int argc, char** argv);
 int cmd_train(std::span<char*> args);
 int cmd_version(std::span<char*> args);
 
-}  // namespace sagerun::cli
+} // namespace sagerun::cli

@@ -38,8 +38,10 @@ std::string optional_string(const OrderedJson& object, const char* key, const st
   return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
 }
 
-Expected<std::vector<std::string>> host_list(const OrderedJson& value, const std::string& where, const std::string& file) {
-  if (!value.is_array() || value.empty()) return fail(ErrorKind::invalid_input, file + ": " + where + " must be a non-empty list of host names");
+Expected<std::vector<std::string>> host_list(const OrderedJson& value, const std::string& where,
+                                             const std::string& file) {
+  if (!value.is_array() || value.empty())
+    return fail(ErrorKind::invalid_input, file + ": " + where + " must be a non-empty list of host names");
   std::vector<std::string> hosts;
   for (const auto& host : value) {
     if (!host.is_string() || !valid_host_name(host.get<std::string>())) {
@@ -62,27 +64,30 @@ Expected<std::string> read_config_file(const Paths& paths, const fs::path& path)
   return content;
 }
 
-}  // namespace
+} // namespace
 
 bool valid_channel_name(const std::string& name) {
   // SageMaker: [A-Za-z0-9\.\-_]+, at most 64 characters. "." and ".." are refused here as well,
   // since a channel name becomes a folder name.
   if (name.empty() || name.size() > 64 || name == "." || name == "..") return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_';
   });
 }
 
 bool valid_host_name(const std::string& name) {
   if (name.empty() || name.size() > 253 || name.front() == '-' || name.front() == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_';
   });
 }
 
 std::vector<std::string> TrainingConfig::channel_names() const {
   std::vector<std::string> names;
-  for (const auto& [name, settings] : input_data_config.items()) names.push_back(name);
+  for (const auto& [name, settings] : input_data_config.items())
+    names.push_back(name);
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -101,10 +106,12 @@ Expected<OrderedJson> parse_input_data_config(const std::string& content, const 
   if (!object) return object;
   for (const auto& [name, settings] : object->items()) {
     if (!valid_channel_name(name)) {
-      return fail(ErrorKind::invalid_input, file + ": invalid channel name \"" + name + "\" (allowed: letters, digits, '.', '-', '_'; at most 64)");
+      return fail(ErrorKind::invalid_input, file + ": invalid channel name \"" + name +
+                                                "\" (allowed: letters, digits, '.', '-', '_'; at most 64)");
     }
     if (!settings.is_object()) {
-      return fail(ErrorKind::invalid_input, file + ": channel \"" + name + "\" must map to an object such as {\"TrainingInputMode\":\"File\"}");
+      return fail(ErrorKind::invalid_input,
+                  file + ": channel \"" + name + "\" must map to an object such as {\"TrainingInputMode\":\"File\"}");
     }
   }
   return object;
@@ -133,14 +140,16 @@ Expected<ResourceConfig> parse_resource_config(const std::string& content, const
   if (const auto groups = object->find("instance_groups"); groups != object->end()) {
     if (!groups->is_array()) return fail(ErrorKind::invalid_input, file + ": \"instance_groups\" must be a list");
     for (const auto& group : *groups) {
-      if (!group.is_object()) return fail(ErrorKind::invalid_input, file + ": each of \"instance_groups\" must be an object");
+      if (!group.is_object())
+        return fail(ErrorKind::invalid_input, file + ": each of \"instance_groups\" must be an object");
       InstanceGroup parsed;
       auto name = required_string(group, "instance_group_name", file);
       if (!name) return std::unexpected(name.error());
       parsed.name = *name;
       parsed.instance_type = optional_string(group, "instance_type", config.current_instance_type);
       const auto group_hosts = group.find("hosts");
-      if (group_hosts == group.end()) return fail(ErrorKind::invalid_input, file + ": instance group \"" + parsed.name + "\" has no \"hosts\"");
+      if (group_hosts == group.end())
+        return fail(ErrorKind::invalid_input, file + ": instance group \"" + parsed.name + "\" has no \"hosts\"");
       auto list = host_list(*group_hosts, "instance group \"" + parsed.name + "\" hosts", file);
       if (!list) return std::unexpected(list.error());
       parsed.hosts = *list;
@@ -187,4 +196,4 @@ Expected<TrainingConfig> read_training_config(const Paths& paths) {
   return config;
 }
 
-}  // namespace sagerun::contract
+} // namespace sagerun::contract

@@ -26,19 +26,19 @@ struct ResourceConfig {
   std::vector<std::string> hosts;
   std::string current_instance_type;
   std::string current_group_name;
-  std::vector<InstanceGroup> instance_groups;  // one synthesised group for the old form
+  std::vector<InstanceGroup> instance_groups; // one synthesised group for the old form
   std::string network_interface_name;
-  OrderedJson raw;  // the file as written
+  OrderedJson raw; // the file as written
 };
 
 struct TrainingConfig {
-  OrderedJson hyperparameters = OrderedJson::object();    // the file as written: key -> string
-  OrderedJson input_data_config = OrderedJson::object();  // channel -> settings
+  OrderedJson hyperparameters = OrderedJson::object();   // the file as written: key -> string
+  OrderedJson input_data_config = OrderedJson::object(); // channel -> settings
   ResourceConfig resource;
   std::optional<OrderedJson> checkpoint_config;
   std::optional<OrderedJson> training_job_config;
 
-  std::vector<std::string> channel_names() const;  // as listed in inputdataconfig.json, sorted
+  std::vector<std::string> channel_names() const; // as listed in inputdataconfig.json, sorted
 };
 
 Expected<TrainingConfig> read_training_config(const Paths& paths);
@@ -52,4 +52,4 @@ Expected<ResourceConfig> parse_resource_config(const std::string& content, const
 bool valid_channel_name(const std::string& name);
 bool valid_host_name(const std::string& name);
 
-}  // namespace sagerun::contract
+} // namespace sagerun::contract

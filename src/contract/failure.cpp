@@ -26,4 +26,4 @@ Expected<void> write_success_file(const Paths& paths) {
   return util::write_file_atomic(paths.success_file(), "");
 }
 
-}  // namespace sagerun::contract
+} // namespace sagerun::contract

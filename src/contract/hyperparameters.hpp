@@ -12,9 +12,9 @@ namespace sagerun::contract {
 using util::OrderedJson;
 
 struct Hyperparameters {
-  OrderedJson user = OrderedJson::object();       // what the script gets (SM_HPS, argv)
-  OrderedJson framework = OrderedJson::object();  // other sagemaker_* keys (SM_FRAMEWORK_PARAMS)
-  OrderedJson reserved = OrderedJson::object();   // sagemaker_program, sagemaker_submit_directory, ...
+  OrderedJson user = OrderedJson::object();      // what the script gets (SM_HPS, argv)
+  OrderedJson framework = OrderedJson::object(); // other sagemaker_* keys (SM_FRAMEWORK_PARAMS)
+  OrderedJson reserved = OrderedJson::object();  // sagemaker_program, sagemaker_submit_directory, ...
 };
 
 // json.loads(value) when it parses (NaN and Infinity included), else the value unchanged.
@@ -32,4 +32,4 @@ std::string reserved_string(const Hyperparameters& hps, const std::string& key);
 
 bool is_reserved_key(const std::string& key);
 
-}  // namespace sagerun::contract
+} // namespace sagerun::contract

@@ -13,4 +13,4 @@ std::string Paths::relative(const fs::path& path) const {
   return rel.string();
 }
 
-}  // namespace sagerun::contract
+} // namespace sagerun::contract

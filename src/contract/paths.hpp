@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 inline constexpr const char* k_default_base_dir = "/opt/ml";
 
 class Paths {
- public:
+public:
   explicit Paths(fs::path base) : m_base(std::move(base)) {}
   // SAGEMAKER_BASE_DIR when set, else /opt/ml.
   static Paths from_environment(const util::EnvMap& env);
@@ -40,8 +40,8 @@ class Paths {
   // The path relative to the base, for messages ("input/config/hyperparameters.json").
   std::string relative(const fs::path& path) const;
 
- private:
+private:
   fs::path m_base;
 };
 
-}  // namespace sagerun::contract
+} // namespace sagerun::contract

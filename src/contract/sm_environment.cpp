@@ -33,29 +33,36 @@ bool truthy(const OrderedJson& value) {
 
 OrderedJson distribution_instance_groups(const OrderedJson& framework, const ResourceConfig& resource) {
   if (const auto it = framework.find("sagemaker_distribution_instance_groups"); it != framework.end()) return *it;
-  constexpr std::array<const char*, 7> flags = {
-      "sagemaker_mpi_enabled", "sagemaker_parameter_server_enabled", "sagemaker_distributed_dataparallel_enabled",
-      "sagemaker_pytorch_ddp_enabled", "sagemaker_pytorch_xla_multi_worker_enabled",
-      "sagemaker_multi_worker_mirrored_strategy_enabled", "sagemaker_torch_distributed_enabled"};
+  constexpr std::array<const char*, 7> flags = {"sagemaker_mpi_enabled",
+                                                "sagemaker_parameter_server_enabled",
+                                                "sagemaker_distributed_dataparallel_enabled",
+                                                "sagemaker_pytorch_ddp_enabled",
+                                                "sagemaker_pytorch_xla_multi_worker_enabled",
+                                                "sagemaker_multi_worker_mirrored_strategy_enabled",
+                                                "sagemaker_torch_distributed_enabled"};
   for (const char* flag : flags) {
     if (const auto it = framework.find(flag); it != framework.end() && truthy(*it)) {
-      return OrderedJson::array({resource.current_group_name.empty() ? "homogeneousCluster" : resource.current_group_name});
+      return OrderedJson::array(
+          {resource.current_group_name.empty() ? "homogeneousCluster" : resource.current_group_name});
     }
   }
   return OrderedJson::array();
 }
 
-}  // namespace
+} // namespace
 
 util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& config, const Hyperparameters& hps,
-                                  const ScriptIdentity& script, const SystemInfo& system, const util::EnvMap& platform) {
+                                  const ScriptIdentity& script, const SystemInfo& system,
+                                  const util::EnvMap& platform) {
   const auto& rc = config.resource;
   const auto& raw_rc = rc.raw;
   const OrderedJson raw_groups = raw_rc.contains("instance_groups") && raw_rc["instance_groups"].is_array()
-                                     ? raw_rc["instance_groups"] : OrderedJson::array();
+                                     ? raw_rc["instance_groups"]
+                                     : OrderedJson::array();
 
   OrderedJson hosts = OrderedJson::array();
-  for (const auto& host : rc.hosts) hosts.push_back(host);
+  for (const auto& host : rc.hosts)
+    hosts.push_back(host);
   OrderedJson group_names = OrderedJson::array();
   OrderedJson groups_dict = OrderedJson::object();
   OrderedJson current_group_hosts = OrderedJson::array();
@@ -74,8 +81,11 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
   if (!raw_groups.empty()) {
     for (const auto& group : raw_groups) {
       const auto name = group.value("instance_group_name", std::string());
-      if (std::find(distribution_groups.begin(), distribution_groups.end(), OrderedJson(name)) == distribution_groups.end()) continue;
-      for (const auto& host : group.value("hosts", OrderedJson::array())) distribution_hosts.push_back(host);
+      if (std::find(distribution_groups.begin(), distribution_groups.end(), OrderedJson(name)) ==
+          distribution_groups.end())
+        continue;
+      for (const auto& host : group.value("hosts", OrderedJson::array()))
+        distribution_hosts.push_back(host);
     }
   } else {
     distribution_hosts = hosts;
@@ -97,7 +107,8 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
   if (module_name.ends_with(".py")) module_name.resize(module_name.size() - 3);
   const std::vector<std::string> args = to_cmd_args(hps.user);
   OrderedJson user_args = OrderedJson::array();
-  for (const auto& arg : args) user_args.push_back(arg);
+  for (const auto& arg : args)
+    user_args.push_back(arg);
   OrderedJson modelparallel = nullptr;
   if (const auto mp = util::lookup(platform, "SM_HP_MP_PARAMETERS")) {
     modelparallel = mp->empty() ? OrderedJson("") : OrderedJson(*mp != "{}");
@@ -107,7 +118,8 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
   env["hosts"] = hosts;
   env["network_interface_name"] = rc.network_interface_name;
   env["hps"] = hps.user;
-  env["user_entry_point"] = script.user_entry_point.empty() ? OrderedJson(nullptr) : OrderedJson(script.user_entry_point);
+  env["user_entry_point"] =
+      script.user_entry_point.empty() ? OrderedJson(nullptr) : OrderedJson(script.user_entry_point);
   env["framework_params"] = hps.framework;
   env["resource_config"] = raw_rc;
   env["input_data_config"] = config.input_data_config;
@@ -175,9 +187,12 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
   env["user_args"] = user_args;
 
   util::EnvMap out;
-  for (const auto& [key, value] : env.items()) out["SM_" + upper(key)] = env_value(value);
-  for (const auto& [name, dir] : channel_dirs.items()) out["SM_CHANNEL_" + upper(name)] = dir.get<std::string>();
-  for (const auto& [key, value] : hps.user.items()) out["SM_HP_" + upper(key)] = env_value(value);
+  for (const auto& [key, value] : env.items())
+    out["SM_" + upper(key)] = env_value(value);
+  for (const auto& [name, dir] : channel_dirs.items())
+    out["SM_CHANNEL_" + upper(name)] = dir.get<std::string>();
+  for (const auto& [key, value] : hps.user.items())
+    out["SM_HP_" + upper(key)] = env_value(value);
 
   // The distributed-launch variables of the SDK's ModelTrainer driver, for every job size.
   std::vector<std::string> sorted_hosts = rc.hosts;
@@ -192,9 +207,10 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
   out["CURRENT_HOST"] = rc.current_host;
   out["SAGEMAKER_JOB_NAME"] = reserved_string(hps, "sagemaker_job_name");
   auto region = reserved_string(hps, "sagemaker_region");
-  if (region.empty()) region = util::lookup(platform, "AWS_REGION").value_or(util::lookup(platform, "AWS_DEFAULT_REGION").value_or(""));
+  if (region.empty())
+    region = util::lookup(platform, "AWS_REGION").value_or(util::lookup(platform, "AWS_DEFAULT_REGION").value_or(""));
   out["SAGEMAKER_REGION"] = region;
   return out;
 }
 
-}  // namespace sagerun::contract
+} // namespace sagerun::contract

@@ -12,8 +12,8 @@
 namespace sagerun::contract {
 
 struct ScriptIdentity {
-  std::string user_entry_point;  // "train.py"; "" when unknown
-  std::string module_dir;        // where the code came from
+  std::string user_entry_point; // "train.py"; "" when unknown
+  std::string module_dir;       // where the code came from
 };
 
 struct SystemInfo {
@@ -24,11 +24,10 @@ struct SystemInfo {
 };
 
 // The variables to add to the platform's environment (`platform`) for the script.
-util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& config,
-                                  const Hyperparameters& hps, const ScriptIdentity& script,
-                                  const SystemInfo& system, const util::EnvMap& platform);
+util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& config, const Hyperparameters& hps,
+                                  const ScriptIdentity& script, const SystemInfo& system, const util::EnvMap& platform);
 
 // The port given as SM_MASTER_PORT (the toolkit's torch_distributed uses the same).
 inline constexpr int k_master_port = 7777;
 
-}  // namespace sagerun::contract
+} // namespace sagerun::contract

@@ -30,7 +30,7 @@ HostWaitResult wait_for_hosts(const std::vector<std::string>& hosts, const std::
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
       if (left.count() <= 0) return {HostWait::timed_out, host, 0};
       const auto pause = std::min(delay, left);
-      if ((attempt & (attempt - 1)) == 0) {  // attempts 1, 2, 4, 8, ...: a few lines, not a flood
+      if ((attempt & (attempt - 1)) == 0) { // attempts 1, 2, 4, 8, ...: a few lines, not a flood
         util::log::info("waiting for host " + host + " to resolve (attempt " + std::to_string(attempt) +
                         ", retrying in " + std::to_string(pause.count()) + " ms)");
       }
@@ -41,4 +41,4 @@ HostWaitResult wait_for_hosts(const std::vector<std::string>& hosts, const std::
   return {};
 }
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

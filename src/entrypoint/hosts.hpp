@@ -13,7 +13,7 @@ enum class HostWait { resolved, timed_out, stopped };
 
 struct HostWaitResult {
   HostWait outcome = HostWait::resolved;
-  std::string unresolved;  // the host that never resolved
+  std::string unresolved; // the host that never resolved
   int stop_signal = 0;
 };
 
@@ -24,4 +24,4 @@ HostWaitResult wait_for_hosts(const std::vector<std::string>& hosts, const std::
 
 bool host_resolves(const std::string& host);
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

@@ -22,18 +22,20 @@ std::string strip_py(std::string name) {
 
 std::string describe_looked(const std::vector<std::string>& looked) {
   std::string text;
-  for (const auto& place : looked) text += "\n  - " + place;
+  for (const auto& place : looked)
+    text += "\n  - " + place;
   return text;
 }
 
-}  // namespace
+} // namespace
 
 ScriptMode script_mode_settings(const contract::Hyperparameters& hps, const util::EnvMap& env) {
   ScriptMode mode;
   mode.program = util::lookup(env, "SAGEMAKER_PROGRAM").value_or("");
   if (mode.program.empty()) mode.program = contract::reserved_string(hps, "sagemaker_program");
   mode.submit_directory = contract::reserved_string(hps, "sagemaker_submit_directory");
-  if (mode.submit_directory.empty()) mode.submit_directory = util::lookup(env, "SAGEMAKER_SUBMIT_DIRECTORY").value_or("");
+  if (mode.submit_directory.empty())
+    mode.submit_directory = util::lookup(env, "SAGEMAKER_SUBMIT_DIRECTORY").value_or("");
   return mode;
 }
 
@@ -43,12 +45,15 @@ Entry entry_in_folder(const fs::path& folder, const std::string& program) {
   const bool package = is_package_folder(folder);
   const auto classify = [&](const std::string& name) {
     entry.name = name;
-    if (name.ends_with(".sh")) entry.kind = ScriptKind::shell;
+    if (name.ends_with(".sh"))
+      entry.kind = ScriptKind::shell;
     else if (package) {
       entry.kind = ScriptKind::python_package;
       entry.module = strip_py(name);
-    } else if (name.ends_with(".py")) entry.kind = ScriptKind::python;
-    else entry.kind = ScriptKind::executable;
+    } else if (name.ends_with(".py"))
+      entry.kind = ScriptKind::python;
+    else
+      entry.kind = ScriptKind::executable;
   };
   if (!program.empty()) {
     // A package's module need not be a file at the top of the folder ("pkg.train").
@@ -109,18 +114,22 @@ Expected<Entry> locate_script(const contract::Paths& paths, const contract::Trai
         return std::unexpected(fetched.error());
       }
       if (auto entry = try_folder(paths.code(), mode.program); !entry.name.empty()) {
-        return found(entry, "script mode (sagemaker_program=" + mode.program + ", sagemaker_submit_directory=" +
-                                mode.submit_directory + ")", mode.submit_directory);
+        return found(entry,
+                     "script mode (sagemaker_program=" + mode.program +
+                         ", sagemaker_submit_directory=" + mode.submit_directory + ")",
+                     mode.submit_directory);
       }
-      return util::fail(util::ErrorKind::not_found, "script mode: '" + mode.program + "' is not in the submit directory " +
-                                                        mode.submit_directory + " (extracted into code/)");
+      return util::fail(util::ErrorKind::not_found, "script mode: '" + mode.program +
+                                                        "' is not in the submit directory " + mode.submit_directory +
+                                                        " (extracted into code/)");
     }
     if (auto entry = try_folder(paths.code(), mode.program); !entry.name.empty()) {
       return found(entry, "script mode (sagemaker_program=" + mode.program + ", in code/)", paths.code().string());
     }
     for (const auto& folder : seed_folders(paths, config)) {
       if (auto entry = try_folder(folder, mode.program); !entry.name.empty()) {
-        return found(entry, "script mode (sagemaker_program=" + mode.program + ", found with the data)", folder.string());
+        return found(entry, "script mode (sagemaker_program=" + mode.program + ", found with the data)",
+                     folder.string());
       }
     }
   }
@@ -139,9 +148,10 @@ Expected<Entry> locate_script(const contract::Paths& paths, const contract::Trai
 
   // Rule 4: nothing.
   return util::fail(util::ErrorKind::not_found,
-                    "no training script found. Looked in (under " + paths.base().string() + "):" + describe_looked(looked) +
+                    "no training script found. Looked in (under " + paths.base().string() +
+                        "):" + describe_looked(looked) +
                         "\nPut train.py (or train.sh, or an executable named train) in a channel's script/ folder, "
                         "or set sagemaker_program.");
 }
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

@@ -23,16 +23,16 @@ enum class ScriptKind { python, shell, executable, python_package };
 
 struct Entry {
   ScriptKind kind = ScriptKind::python;
-  fs::path directory;       // the folder holding it; the working directory of the run
-  std::string name;         // the entry relative to `directory` ("train.py")
-  std::string module;       // python_package: the module run with -m
-  std::string rule;         // which rule matched, for the log
-  std::string module_dir;   // SM_MODULE_DIR
+  fs::path directory;     // the folder holding it; the working directory of the run
+  std::string name;       // the entry relative to `directory` ("train.py")
+  std::string module;     // python_package: the module run with -m
+  std::string rule;       // which rule matched, for the log
+  std::string module_dir; // SM_MODULE_DIR
 };
 
 struct ScriptMode {
-  std::string program;           // SAGEMAKER_PROGRAM, else the sagemaker_program hyperparameter
-  std::string submit_directory;  // the sagemaker_submit_directory hyperparameter, else the env
+  std::string program;          // SAGEMAKER_PROGRAM, else the sagemaker_program hyperparameter
+  std::string submit_directory; // the sagemaker_submit_directory hyperparameter, else the env
 };
 
 ScriptMode script_mode_settings(const contract::Hyperparameters& hps, const util::EnvMap& env);
@@ -48,4 +48,4 @@ Expected<Entry> locate_script(const contract::Paths& paths, const contract::Trai
 // Empty `name` in the result means nothing was found.
 Entry entry_in_folder(const fs::path& folder, const std::string& program);
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

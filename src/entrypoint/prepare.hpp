@@ -27,4 +27,4 @@ Expected<Step> run_step(const Entry& entry, const std::string& python, const std
 // "#!/usr/bin/env python3 -u" -> {"/usr/bin/env", "python3 -u"} (Linux passes the rest as one argument).
 std::vector<std::string> parse_shebang(const std::string& first_line);
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

@@ -11,4 +11,4 @@ namespace sagerun::entrypoint {
 
 Expected<void> fetch_submit_directory(const std::string& uri, const std::filesystem::path& code_dir);
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

@@ -28,7 +28,8 @@ constexpr std::array k_forwarded = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, S
 sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
-  for (const int sig : k_forwarded) sigaddset(&set, sig);
+  for (const int sig : k_forwarded)
+    sigaddset(&set, sig);
   sigaddset(&set, SIGCHLD);
   return set;
 }
@@ -42,7 +43,8 @@ int exit_code_of(int status) {
 }
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
-[[noreturn]] void exec_child(const Command& command, char* const* argv, char* const* envp, int stdout_fd, int stderr_fd, int error_fd) {
+[[noreturn]] void exec_child(const Command& command, char* const* argv, char* const* envp, int stdout_fd, int stderr_fd,
+                             int error_fd) {
   ::setpgid(0, 0);
   sigset_t empty;
   sigemptyset(&empty);
@@ -81,7 +83,7 @@ std::vector<pid_t> children_of(pid_t parent) {
   return found;
 }
 
-}  // namespace
+} // namespace
 
 int kill_and_reap_remaining(int process_group) {
   int killed = 0;
@@ -90,7 +92,7 @@ int kill_and_reap_remaining(int process_group) {
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid > 0) continue;
-    if (pid < 0) break;  // ECHILD: nothing left
+    if (pid < 0) break; // ECHILD: nothing left
     for (const pid_t child : children_of(::getpid())) {
       ::kill(child, SIGKILL);
       ++killed;
@@ -107,7 +109,8 @@ Supervisor::~Supervisor() = default;
 
 Expected<Supervisor> Supervisor::create(std::chrono::seconds grace) {
   const sigset_t set = handled_signals();
-  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) return util::fail(util::ErrorKind::io, util::errno_message("sigprocmask", errno));
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0)
+    return util::fail(util::ErrorKind::io, util::errno_message("sigprocmask", errno));
   util::UniqueFd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
   if (!fd.valid()) return util::fail(util::ErrorKind::io, util::errno_message("signalfd", errno));
   ::signal(SIGPIPE, SIG_IGN);
@@ -154,7 +157,9 @@ Expected<RunResult> Supervisor::run(const Command& command) {
   ::fcntl(relay.write_end.get(), F_SETPIPE_SZ, 1 << 20);
 
   std::vector<char*> argv;
-  for (const auto& arg : command.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.reserve(command.argv.size() + 1);
+  for (const auto& arg : command.argv)
+    argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   const util::EnvBlock envp(command.env);
   const bool merged = command.output == Command::Output::merged;
@@ -165,7 +170,7 @@ Expected<RunResult> Supervisor::run(const Command& command) {
     exec_child(command, argv.data(), envp.data(), merged ? relay.write_end.get() : -1, relay.write_end.get(),
                exec_errors.write_end.get());
   }
-  ::setpgid(child, child);  // also done by the child; whichever runs first wins the race
+  ::setpgid(child, child); // also done by the child; whichever runs first wins the race
   relay.write_end.reset();
   exec_errors.write_end.reset();
 
@@ -256,4 +261,4 @@ Expected<RunResult> Supervisor::run(const Command& command) {
   return result;
 }
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

@@ -18,7 +18,7 @@
 namespace sagerun::entrypoint {
 
 struct Command {
-  std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
+  std::vector<std::string> argv; // argv[0] is looked up in PATH when it has no '/'
   std::filesystem::path cwd;
   util::EnvMap env;
   // inherit: stdout untouched, stderr relayed; merged: both relayed to stdout (installers).
@@ -26,17 +26,17 @@ struct Command {
 };
 
 struct RunResult {
-  int exit_code = 0;        // the script's code, or 128 + signal
-  int term_signal = 0;      // the signal that ended it, 0 when it exited
-  int stop_signal = 0;      // SIGTERM received and forwarded during the run, 0 when none
+  int exit_code = 0;   // the script's code, or 128 + signal
+  int term_signal = 0; // the signal that ended it, 0 when it exited
+  int stop_signal = 0; // SIGTERM received and forwarded during the run, 0 when none
   bool grace_expired = false;
   int spawn_errno = 0;      // exec failed with this errno (exit_code 126/127)
-  int leftovers_killed = 0;  // processes still alive after the main child ended
+  int leftovers_killed = 0; // processes still alive after the main child ended
   std::string tail;         // the last bytes of the relayed stream
 };
 
 class Supervisor {
- public:
+public:
   // Blocks the handled signals in this process, so construct it before starting threads.
   static Expected<Supervisor> create(std::chrono::seconds grace);
   Supervisor(Supervisor&&) = default;
@@ -55,9 +55,9 @@ class Supervisor {
 
   static constexpr size_t k_tail_bytes = 16 * 1024;
 
- private:
+private:
   Supervisor(util::UniqueFd signal_fd, std::chrono::seconds grace);
-  int read_signal();  // next signal from the signalfd, 0 when none is pending
+  int read_signal(); // next signal from the signalfd, 0 when none is pending
 
   util::UniqueFd m_signal_fd;
   std::chrono::seconds m_grace;
@@ -69,4 +69,4 @@ class Supervisor {
 // Returns how many were killed.
 int kill_and_reap_remaining(int process_group);
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

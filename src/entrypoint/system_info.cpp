@@ -32,7 +32,7 @@ bool on_path(const util::EnvMap& env, const std::string& program) {
   return false;
 }
 
-}  // namespace
+} // namespace
 
 contract::SystemInfo probe_system(const util::EnvMap& env) {
   contract::SystemInfo info;
@@ -49,4 +49,4 @@ contract::SystemInfo probe_system(const util::EnvMap& env) {
   return info;
 }
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

@@ -10,4 +10,4 @@ namespace sagerun::entrypoint {
 // NeuronCores come from the Neuron driver's sysfs core_count files.
 contract::SystemInfo probe_system(const util::EnvMap& env);
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

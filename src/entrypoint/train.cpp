@@ -27,7 +27,7 @@ namespace log = util::log;
 using namespace std::chrono_literals;
 
 constexpr std::chrono::seconds k_default_grace{100};         // below SageMaker's 120 s
-constexpr std::chrono::seconds k_default_host_wait{15 * 60};  // as long as the official toolkit waits
+constexpr std::chrono::seconds k_default_host_wait{15 * 60}; // as long as the official toolkit waits
 
 constexpr std::string_view k_usage =
     "usage: train\n"
@@ -55,7 +55,8 @@ std::chrono::seconds seconds_setting(const util::EnvMap& env, const char* name, 
   long value = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || end != text->data() + text->size() || value < 0) {
-    log::warn(std::string(name) + "='" + *text + "' is not a number of seconds; using " + std::to_string(fallback.count()));
+    log::warn(std::string(name) + "='" + *text + "' is not a number of seconds; using " +
+              std::to_string(fallback.count()));
     return fallback;
   }
   return std::chrono::seconds(value);
@@ -86,7 +87,8 @@ std::string display_command(const std::vector<std::string>& argv, const util::Re
       text += arg;
     } else {
       text += '\'';
-      for (const char c : arg) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
+      for (const char c : arg)
+        text += c == '\'' ? std::string("'\\''") : std::string(1, c);
       text += '\'';
     }
     mask_next = !mask_next && arg.starts_with("-") && util::is_secret_name(arg);
@@ -97,7 +99,8 @@ std::string display_command(const std::vector<std::string>& argv, const util::Re
 std::string describe_end(const RunResult& run, std::chrono::seconds grace) {
   if (run.stop_signal != 0) {
     const std::string stop = "stopped: " + util::signal_name(run.stop_signal);
-    if (run.grace_expired) return stop + ", grace expired after " + std::to_string(grace.count()) + " s; killed with SIGKILL";
+    if (run.grace_expired)
+      return stop + ", grace expired after " + std::to_string(grace.count()) + " s; killed with SIGKILL";
     if (run.term_signal != 0) return stop + "; the script ended by " + util::signal_name(run.term_signal);
     return stop + "; the script exited with code " + std::to_string(run.exit_code);
   }
@@ -110,17 +113,18 @@ std::string describe_end(const RunResult& run, std::chrono::seconds grace) {
 
 void log_environment(const util::EnvMap& env, const util::Redactor& redactor) {
   if (!log::debug_enabled()) return;
-  for (const auto& [key, value] : env) log::debug("env " + key + "=" + redactor.apply(util::masked_value(key, value)));
+  for (const auto& [key, value] : env)
+    log::debug("env " + key + "=" + redactor.apply(util::masked_value(key, value)));
 }
 
 class Train {
- public:
+public:
   Train(util::EnvMap env, Supervisor supervisor)
       : m_env(std::move(env)), m_paths(contract::Paths::from_environment(m_env)), m_supervisor(std::move(supervisor)) {}
 
   int run();
 
- private:
+private:
   int install(const Entry& entry, const std::string& python);
   int run_script(const Entry& entry, const std::string& python, const contract::TrainingConfig& config,
                  const contract::Hyperparameters& hps);
@@ -146,7 +150,8 @@ int Train::run() {
   }
 
   auto config = contract::read_training_config(m_paths);
-  if (!config) return finish_failed(m_paths, contract::k_exit_bad_config, "bad configuration: " + config.error().message);
+  if (!config)
+    return finish_failed(m_paths, contract::k_exit_bad_config, "bad configuration: " + config.error().message);
   const auto hps = contract::split_hyperparameters(config->hyperparameters);
   m_redactor.add_secrets_of(m_env);
   for (const auto& [key, value] : hps.user.items()) {
@@ -181,8 +186,9 @@ int Train::run() {
 }
 
 int Train::install(const Entry& entry, const std::string& python) {
-  const auto enabled = util::lookup(m_env, "SAGERUN_INSTALL_REQUIREMENTS").value_or("1") == "0" ? InstallRequirements::no
-                                                                                                 : InstallRequirements::yes;
+  const auto enabled = util::lookup(m_env, "SAGERUN_INSTALL_REQUIREMENTS").value_or("1") == "0"
+                           ? InstallRequirements::no
+                           : InstallRequirements::yes;
   const auto step = install_step(entry, python, enabled);
   if (!step) return 0;
   log::info("installing: " + display_command(step->argv, m_redactor) + " (in " + step->cwd.string() + ")");
@@ -194,7 +200,8 @@ int Train::install(const Entry& entry, const std::string& python) {
   }
   if (result->exit_code != 0) {
     return finish_failed(m_paths, contract::k_exit_install_failed,
-                         "install failed: " + display_command(step->argv, m_redactor) + " ended with " + describe_end(*result, m_supervisor.grace()),
+                         "install failed: " + display_command(step->argv, m_redactor) + " ended with " +
+                             describe_end(*result, m_supervisor.grace()),
                          result->tail);
   }
   return 0;
@@ -206,9 +213,11 @@ int Train::run_script(const Entry& entry, const std::string& python, const contr
   auto step = run_step(entry, python, args);
   if (!step) return finish_failed(m_paths, contract::k_exit_not_executable, step.error().message);
 
-  const contract::ScriptIdentity identity{entry.kind == ScriptKind::python_package ? entry.module : entry.name, entry.module_dir};
+  const contract::ScriptIdentity identity{entry.kind == ScriptKind::python_package ? entry.module : entry.name,
+                                          entry.module_dir};
   util::EnvMap env = m_env;
-  for (auto& [key, value] : contract::build_sm_environment(m_paths, config, hps, identity, probe_system(m_env), m_env)) {
+  for (auto& [key, value] :
+       contract::build_sm_environment(m_paths, config, hps, identity, probe_system(m_env), m_env)) {
     env[key] = std::move(value);
   }
   // Like the toolkit, the code's folder comes first on the Python path.
@@ -222,22 +231,25 @@ int Train::run_script(const Entry& entry, const std::string& python, const contr
   if (result->leftovers_killed > 0) log::info("killed processes the script left running");
   if (result->spawn_errno != 0) {
     return finish_failed(m_paths, result->exit_code,
-                         "could not start the script: " + step->argv.front() + ": " + std::strerror(result->spawn_errno));
+                         "could not start the script: " + step->argv.front() + ": " +
+                             std::strerror(result->spawn_errno));
   }
   if (result->exit_code == 0 && result->stop_signal == 0) {
-    if (auto ok = contract::write_success_file(m_paths); !ok) log::error("could not write output/success: " + ok.error().message);
+    if (auto ok = contract::write_success_file(m_paths); !ok)
+      log::error("could not write output/success: " + ok.error().message);
     log::info("the script succeeded");
     return 0;
   }
   if (result->exit_code == 0) {
     log::info("the script exited with code 0 after " + util::signal_name(result->stop_signal));
-    if (auto ok = contract::write_success_file(m_paths); !ok) log::error("could not write output/success: " + ok.error().message);
+    if (auto ok = contract::write_success_file(m_paths); !ok)
+      log::error("could not write output/success: " + ok.error().message);
     return 0;
   }
   return finish_failed(m_paths, result->exit_code, describe_end(*result, m_supervisor.grace()), result->tail);
 }
 
-}  // namespace
+} // namespace
 
 int train_main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
@@ -263,4 +275,4 @@ int train_main(int argc, char** argv) {
   return Train(std::move(env), std::move(*supervisor)).run();
 }
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

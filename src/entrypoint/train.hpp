@@ -6,4 +6,4 @@ namespace sagerun::entrypoint {
 
 int train_main(int argc, char** argv);
 
-}  // namespace sagerun::entrypoint
+} // namespace sagerun::entrypoint

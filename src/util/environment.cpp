@@ -26,9 +26,11 @@ std::optional<std::string> lookup(const EnvMap& env, const std::string& key) {
 
 EnvBlock::EnvBlock(const EnvMap& env) {
   m_strings.reserve(env.size());
-  for (const auto& [key, value] : env) m_strings.push_back(key + "=" + value);
+  for (const auto& [key, value] : env)
+    m_strings.push_back(key + "=" + value);
   m_pointers.reserve(m_strings.size() + 1);
-  for (const auto& s : m_strings) m_pointers.push_back(s.c_str());
+  for (const auto& s : m_strings)
+    m_pointers.push_back(s.c_str());
   m_pointers.push_back(nullptr);
 }
 
@@ -68,4 +70,4 @@ std::string Redactor::apply(std::string text) const {
   return text;
 }
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

@@ -17,11 +17,11 @@ std::optional<std::string> lookup(const EnvMap& env, const std::string& key);
 
 // "KEY=VALUE" strings for execve; keep the returned vector alive while using the pointers.
 class EnvBlock {
- public:
+public:
   explicit EnvBlock(const EnvMap& env);
   char* const* data() const { return const_cast<char* const*>(m_pointers.data()); }
 
- private:
+private:
   std::vector<std::string> m_strings;
   std::vector<const char*> m_pointers;
 };
@@ -36,14 +36,14 @@ std::string masked_value(std::string_view name, std::string_view value);
 // Replaces known secret values wherever they appear in a text (a secret hyperparameter also
 // shows up inside SM_HPS, SM_USER_ARGS and SM_TRAINING_ENV).
 class Redactor {
- public:
+public:
   void add(std::string_view secret);
   // Adds the values of every secret-named entry.
   void add_secrets_of(const EnvMap& env);
   std::string apply(std::string text) const;
 
- private:
+private:
   std::vector<std::string> m_secrets;
 };
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

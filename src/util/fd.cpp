@@ -31,4 +31,4 @@ bool make_pipe(Pipe& out) {
   return true;
 }
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

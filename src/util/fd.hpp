@@ -7,7 +7,7 @@
 namespace sagerun::util {
 
 class UniqueFd {
- public:
+public:
   UniqueFd() = default;
   explicit UniqueFd(int fd) : m_fd(fd) {}
   UniqueFd(const UniqueFd&) = delete;
@@ -24,7 +24,7 @@ class UniqueFd {
   int release() { return std::exchange(m_fd, -1); }
   void reset(int fd = -1);
 
- private:
+private:
   int m_fd = -1;
 };
 
@@ -38,4 +38,4 @@ struct Pipe {
 // A close-on-exec pipe; false on failure (errno set).
 bool make_pipe(Pipe& out);
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

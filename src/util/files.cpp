@@ -20,8 +20,7 @@ Expected<std::string> read_file(const fs::path& path) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
     const int err = errno;
-    return fail(err == ENOENT ? ErrorKind::not_found : ErrorKind::io,
-                errno_message(path.string(), err));
+    return fail(err == ENOENT ? ErrorKind::not_found : ErrorKind::io, errno_message(path.string(), err));
   }
   std::string content;
   char buffer[65536];
@@ -57,18 +56,16 @@ Expected<void> write_file_atomic(const fs::path& path, std::string_view content)
 }
 
 bool is_file(const fs::path& path) {
-  struct stat st {};
+  struct stat st{};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 bool is_dir(const fs::path& path) {
-  struct stat st {};
+  struct stat st{};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-bool is_executable(const fs::path& path) {
-  return is_file(path) && ::access(path.c_str(), X_OK) == 0;
-}
+bool is_executable(const fs::path& path) { return is_file(path) && ::access(path.c_str(), X_OK) == 0; }
 
 std::vector<std::string> list_directory(const fs::path& path) {
   std::vector<std::string> names;
@@ -98,4 +95,4 @@ std::string read_first_line(const fs::path& path, size_t limit) {
   return line;
 }
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

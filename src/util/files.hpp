@@ -30,4 +30,4 @@ Expected<void> make_directories(const fs::path& path);
 // First line of a file, at most `limit` bytes (for shebangs).
 std::string read_first_line(const fs::path& path, size_t limit = 256);
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

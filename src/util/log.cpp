@@ -16,7 +16,7 @@ void emit(std::string_view level, std::string_view message) {
   write_all(2, line);
 }
 
-}  // namespace
+} // namespace
 
 void info(std::string_view message) { emit("", message); }
 void warn(std::string_view message) { emit("warning: ", message); }
@@ -27,4 +27,4 @@ void debug(std::string_view message) {
   if (g_debug) emit("debug: ", message);
 }
 
-}  // namespace sagerun::util::log
+} // namespace sagerun::util::log

@@ -17,4 +17,4 @@ void set_debug(bool enabled);
 bool debug_enabled();
 void debug(std::string_view message);
 
-}  // namespace sagerun::util::log
+} // namespace sagerun::util::log

@@ -13,16 +13,20 @@ char32_t next_code_point(const std::string& text, size_t& i) {
   int length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
   if (i + static_cast<size_t>(length) > text.size()) length = 1;
   char32_t cp = length == 1 ? lead : length == 2 ? (lead & 0x1Fu) : length == 3 ? (lead & 0x0Fu) : (lead & 0x07u);
-  for (int k = 1; k < length; ++k) cp = (cp << 6) | (byte(i + static_cast<size_t>(k)) & 0x3Fu);
+  for (int k = 1; k < length; ++k)
+    cp = (cp << 6) | (byte(i + static_cast<size_t>(k)) & 0x3Fu);
   i += static_cast<size_t>(length);
   return cp;
 }
 
 std::string hex_escape(char32_t cp) {
   char buffer[16];
-  if (cp <= 0xFF) std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(cp));
-  else if (cp <= 0xFFFF) std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(cp));
-  else std::snprintf(buffer, sizeof buffer, "\\U%08x", static_cast<unsigned>(cp));
+  if (cp <= 0xFF)
+    std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(cp));
+  else if (cp <= 0xFFFF)
+    std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(cp));
+  else
+    std::snprintf(buffer, sizeof buffer, "\\U%08x", static_cast<unsigned>(cp));
   return buffer;
 }
 
@@ -35,7 +39,7 @@ bool printable(char32_t cp) {
   return true;
 }
 
-}  // namespace
+} // namespace
 
 std::string python_float_repr(double value) {
   if (std::isnan(value)) return "nan";
@@ -56,11 +60,16 @@ std::string python_string_repr(const std::string& text) {
     if (cp == static_cast<char32_t>(quote) || cp == '\\') {
       out.push_back('\\');
       out.push_back(static_cast<char>(cp));
-    } else if (cp == '\n') out += "\\n";
-    else if (cp == '\r') out += "\\r";
-    else if (cp == '\t') out += "\\t";
-    else if (!printable(cp)) out += hex_escape(cp);
-    else out.append(text, start, i - start);
+    } else if (cp == '\n')
+      out += "\\n";
+    else if (cp == '\r')
+      out += "\\r";
+    else if (cp == '\t')
+      out += "\\t";
+    else if (!printable(cp))
+      out += hex_escape(cp);
+    else
+      out.append(text, start, i - start);
   }
   out.push_back(quote);
   return out;
@@ -68,38 +77,38 @@ std::string python_string_repr(const std::string& text) {
 
 std::string python_repr(const OrderedJson& value) {
   switch (value.type()) {
-    case OrderedJson::value_t::string: return python_string_repr(value.get<std::string>());
-    case OrderedJson::value_t::array: {
-      std::string out = "[";
-      for (size_t i = 0; i < value.size(); ++i) {
-        if (i > 0) out += ", ";
-        out += python_repr(value[i]);
-      }
-      return out + "]";
+  case OrderedJson::value_t::string: return python_string_repr(value.get<std::string>());
+  case OrderedJson::value_t::array: {
+    std::string out = "[";
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out += ", ";
+      out += python_repr(value[i]);
     }
-    case OrderedJson::value_t::object: {
-      std::string out = "{";
-      bool first = true;
-      for (const auto& [key, item] : value.items()) {
-        if (!first) out += ", ";
-        first = false;
-        out += python_string_repr(key) + ": " + python_repr(item);
-      }
-      return out + "}";
+    return out + "]";
+  }
+  case OrderedJson::value_t::object: {
+    std::string out = "{";
+    bool first = true;
+    for (const auto& [key, item] : value.items()) {
+      if (!first) out += ", ";
+      first = false;
+      out += python_string_repr(key) + ": " + python_repr(item);
     }
-    default: return python_str(value);
+    return out + "}";
+  }
+  default: return python_str(value);
   }
 }
 
 std::string python_str(const OrderedJson& value) {
   switch (value.type()) {
-    case OrderedJson::value_t::null: return "None";
-    case OrderedJson::value_t::boolean: return value.get<bool>() ? "True" : "False";
-    case OrderedJson::value_t::string: return value.get<std::string>();
-    case OrderedJson::value_t::number_integer: return std::to_string(value.get<std::int64_t>());
-    case OrderedJson::value_t::number_unsigned: return std::to_string(value.get<std::uint64_t>());
-    case OrderedJson::value_t::number_float: return python_float_repr(value.get<double>());
-    default: return python_repr(value);
+  case OrderedJson::value_t::null: return "None";
+  case OrderedJson::value_t::boolean: return value.get<bool>() ? "True" : "False";
+  case OrderedJson::value_t::string: return value.get<std::string>();
+  case OrderedJson::value_t::number_integer: return std::to_string(value.get<std::int64_t>());
+  case OrderedJson::value_t::number_unsigned: return std::to_string(value.get<std::uint64_t>());
+  case OrderedJson::value_t::number_float: return python_float_repr(value.get<double>());
+  default: return python_repr(value);
   }
 }
 
@@ -107,29 +116,31 @@ namespace {
 
 nlohmann::json sorted_copy(const OrderedJson& value) {
   switch (value.type()) {
-    case OrderedJson::value_t::array: {
-      nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : value) out.push_back(sorted_copy(item));
-      return out;
-    }
-    case OrderedJson::value_t::object: {
-      nlohmann::json out = nlohmann::json::object();
-      for (const auto& [key, item] : value.items()) out[key] = sorted_copy(item);
-      return out;
-    }
-    case OrderedJson::value_t::string: return value.get<std::string>();
-    case OrderedJson::value_t::boolean: return value.get<bool>();
-    case OrderedJson::value_t::number_integer: return value.get<std::int64_t>();
-    case OrderedJson::value_t::number_unsigned: return value.get<std::uint64_t>();
-    case OrderedJson::value_t::number_float: return value.get<double>();
-    default: return nullptr;
+  case OrderedJson::value_t::array: {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : value)
+      out.push_back(sorted_copy(item));
+    return out;
+  }
+  case OrderedJson::value_t::object: {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [key, item] : value.items())
+      out[key] = sorted_copy(item);
+    return out;
+  }
+  case OrderedJson::value_t::string: return value.get<std::string>();
+  case OrderedJson::value_t::boolean: return value.get<bool>();
+  case OrderedJson::value_t::number_integer: return value.get<std::int64_t>();
+  case OrderedJson::value_t::number_unsigned: return value.get<std::uint64_t>();
+  case OrderedJson::value_t::number_float: return value.get<double>();
+  default: return nullptr;
   }
 }
 
-}  // namespace
+} // namespace
 
 std::string python_json_dumps(const OrderedJson& value) {
   return sorted_copy(value).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

@@ -19,4 +19,4 @@ std::string python_string_repr(const std::string& text);
 // json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 std::string python_json_dumps(const OrderedJson& value);
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

@@ -40,19 +40,20 @@ std::string RingBuffer::contents() const {
 }
 
 std::string last_lines(std::string_view text, size_t budget) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.remove_suffix(1);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.remove_suffix(1);
   if (text.size() <= budget) return std::string(text);
   // Prefer whole lines: start after the first newline inside the window.
   std::string_view window = text.substr(text.size() - budget);
-  if (text[text.size() - budget - 1] == '\n') return std::string(window);  // starts on a line
-  if (const auto newline = window.find('\n'); newline != std::string_view::npos &&
-                                              newline + 1 < window.size()) {
+  if (text[text.size() - budget - 1] == '\n') return std::string(window); // starts on a line
+  if (const auto newline = window.find('\n'); newline != std::string_view::npos && newline + 1 < window.size()) {
     return std::string(window.substr(newline + 1));
   }
   // One long line: keep its end, starting on a UTF-8 boundary.
   size_t skip = 0;
-  while (skip < window.size() && (static_cast<unsigned char>(window[skip]) & 0xC0) == 0x80) ++skip;
+  while (skip < window.size() && (static_cast<unsigned char>(window[skip]) & 0xC0) == 0x80)
+    ++skip;
   return std::string(window.substr(skip));
 }
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

@@ -8,7 +8,7 @@
 namespace sagerun::util {
 
 class RingBuffer {
- public:
+public:
   explicit RingBuffer(size_t capacity);
 
   void append(std::string_view data);
@@ -19,7 +19,7 @@ class RingBuffer {
   // True once bytes have been dropped to make room.
   bool truncated() const { return m_truncated; }
 
- private:
+private:
   std::string m_buffer;
   size_t m_start = 0;
   size_t m_size = 0;
@@ -29,4 +29,4 @@ class RingBuffer {
 // The last whole lines of `text` that fit in `budget` bytes, never cutting a UTF-8 sequence.
 std::string last_lines(std::string_view text, size_t budget);
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

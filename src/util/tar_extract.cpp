@@ -39,7 +39,7 @@ struct GzCloser {
 using GzHandle = std::unique_ptr<gzFile_s, GzCloser>;
 
 class ArchiveReader {
- public:
+public:
   ArchiveReader(GzHandle file, std::string name) : m_file(std::move(file)), m_name(std::move(name)) {}
 
   // Reads exactly `size` bytes; false at end of data or on error.
@@ -63,25 +63,26 @@ class ArchiveReader {
   }
   std::string truncated_error() const { return m_name + ": archive is truncated or corrupt"; }
 
- private:
+private:
   GzHandle m_file;
   std::string m_name;
 };
 
-std::string field(const char* data, size_t size) {
-  return std::string(data, strnlen(data, size));
-}
+std::string field(const char* data, size_t size) { return std::string(data, strnlen(data, size)); }
 
 // Octal, or the GNU base-256 form for large values.
 bool parse_number(const char* data, size_t size, uint64_t& out) {
   out = 0;
   if (static_cast<unsigned char>(data[0]) & 0x80) {
-    for (size_t i = 1; i < size; ++i) out = (out << 8) | static_cast<unsigned char>(data[i]);
+    for (size_t i = 1; i < size; ++i)
+      out = (out << 8) | static_cast<unsigned char>(data[i]);
     return true;
   }
   size_t i = 0;
-  while (i < size && (data[i] == ' ' || data[i] == '\0')) ++i;
-  for (; i < size && data[i] >= '0' && data[i] <= '7'; ++i) out = out * 8 + static_cast<uint64_t>(data[i] - '0');
+  while (i < size && (data[i] == ' ' || data[i] == '\0'))
+    ++i;
+  for (; i < size && data[i] >= '0' && data[i] <= '7'; ++i)
+    out = out * 8 + static_cast<uint64_t>(data[i] - '0');
   return true;
 }
 
@@ -108,8 +109,10 @@ void parse_pax(const std::string& data, std::string& path, std::string& link, ui
     if (equals != std::string::npos) {
       const std::string key = record.substr(0, equals);
       const std::string value = record.substr(equals + 1);
-      if (key == "path") path = value;
-      else if (key == "linkpath") link = value;
+      if (key == "path")
+        path = value;
+      else if (key == "linkpath")
+        link = value;
       else if (key == "size") {
         size = std::strtoull(value.c_str(), nullptr, 10);
         has_size = true;
@@ -120,7 +123,7 @@ void parse_pax(const std::string& data, std::string& path, std::string& link, ui
 }
 
 class Extractor {
- public:
+public:
   explicit Extractor(std::filesystem::path root) : m_root(std::move(root)) {}
 
   Expected<void> check_parents(const std::string& relative) {
@@ -128,7 +131,7 @@ class Extractor {
     const auto parts = split_components(relative);
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
       prefix += (prefix.empty() ? "" : "/") + parts[i];
-      struct stat st {};
+      struct stat st{};
       const auto full = m_root / prefix;
       if (::lstat(full.c_str(), &st) != 0) {
         if (::mkdir(full.c_str(), 0755) != 0 && errno != EEXIST) {
@@ -137,10 +140,12 @@ class Extractor {
         continue;
       }
       if (S_ISLNK(st.st_mode)) {
-        return fail(ErrorKind::invalid_input, "refusing to write '" + relative + "' through the symbolic link '" + prefix + "'");
+        return fail(ErrorKind::invalid_input,
+                    "refusing to write '" + relative + "' through the symbolic link '" + prefix + "'");
       }
       if (!S_ISDIR(st.st_mode)) {
-        return fail(ErrorKind::invalid_input, "'" + prefix + "' is a file but '" + relative + "' needs it to be a folder");
+        return fail(ErrorKind::invalid_input,
+                    "'" + prefix + "' is a file but '" + relative + "' needs it to be a folder");
       }
     }
     return {};
@@ -148,11 +153,12 @@ class Extractor {
 
   // Removes what stands at the target (never following a link) so the new member replaces it.
   void clear(const std::filesystem::path& full) {
-    struct stat st {};
+    struct stat st{};
     if (::lstat(full.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) ::unlink(full.c_str());
   }
 
-  Expected<void> file(ArchiveReader& reader, const std::string& relative, uint64_t size, mode_t mode, ExtractStats& stats) {
+  Expected<void> file(ArchiveReader& reader, const std::string& relative, uint64_t size, mode_t mode,
+                      ExtractStats& stats) {
     const auto full = m_root / relative;
     clear(full);
     UniqueFd out(::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777));
@@ -178,19 +184,21 @@ class Extractor {
   Expected<void> directory(const std::string& relative, mode_t mode, ExtractStats& stats) {
     if (relative.empty()) return {};
     const auto full = m_root / relative;
-    struct stat st {};
+    struct stat st{};
     if (::lstat(full.c_str(), &st) == 0) {
       if (S_ISDIR(st.st_mode)) return {};
       ::unlink(full.c_str());
     }
-    if (::mkdir(full.c_str(), (mode & 0777) | 0700) != 0) return fail(ErrorKind::io, errno_message(full.string(), errno));
+    if (::mkdir(full.c_str(), (mode & 0777) | 0700) != 0)
+      return fail(ErrorKind::io, errno_message(full.string(), errno));
     stats.directories++;
     return {};
   }
 
   Expected<void> symlink(const std::string& relative, const std::string& target, ExtractStats& stats) {
     if (!link_target_inside(relative, target)) {
-      return fail(ErrorKind::invalid_input, "refusing symbolic link '" + relative + "' -> '" + target + "': it points outside the folder");
+      return fail(ErrorKind::invalid_input,
+                  "refusing symbolic link '" + relative + "' -> '" + target + "': it points outside the folder");
     }
     const auto full = m_root / relative;
     clear(full);
@@ -202,13 +210,15 @@ class Extractor {
   Expected<void> hardlink(const std::string& relative, const std::string& target, ExtractStats& stats) {
     auto safe_target = safe_member_path(target);
     if (!safe_target || safe_target->empty()) {
-      return fail(ErrorKind::invalid_input, "refusing hard link '" + relative + "' -> '" + target + "': it points outside the folder");
+      return fail(ErrorKind::invalid_input,
+                  "refusing hard link '" + relative + "' -> '" + target + "': it points outside the folder");
     }
     if (auto ok = check_parents(*safe_target); !ok) return ok;
     const auto source = m_root / *safe_target;
-    struct stat st {};
+    struct stat st{};
     if (::lstat(source.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      return fail(ErrorKind::invalid_input, "hard link '" + relative + "' -> '" + target + "': the target is not a file extracted earlier");
+      return fail(ErrorKind::invalid_input,
+                  "hard link '" + relative + "' -> '" + target + "': the target is not a file extracted earlier");
     }
     const auto full = m_root / relative;
     clear(full);
@@ -217,16 +227,18 @@ class Extractor {
     return {};
   }
 
- private:
+private:
   std::filesystem::path m_root;
 };
 
-}  // namespace
+} // namespace
 
 Expected<std::string> safe_member_path(const std::string& name) {
   if (name.empty()) return fail(ErrorKind::invalid_input, "archive member with an empty name");
-  if (name.front() == '/') return fail(ErrorKind::invalid_input, "refusing archive member '" + name + "': absolute path");
-  if (name.find('\0') != std::string::npos) return fail(ErrorKind::invalid_input, "refusing archive member with a NUL byte in its name");
+  if (name.front() == '/')
+    return fail(ErrorKind::invalid_input, "refusing archive member '" + name + "': absolute path");
+  if (name.find('\0') != std::string::npos)
+    return fail(ErrorKind::invalid_input, "refusing archive member with a NUL byte in its name");
   std::string out;
   for (const auto& part : split_components(name)) {
     if (part == ".") continue;
@@ -239,7 +251,7 @@ Expected<std::string> safe_member_path(const std::string& name) {
 bool link_target_inside(const std::string& link_path, const std::string& target) {
   if (target.empty() || target.front() == '/') return false;
   auto depth_parts = split_components(link_path);
-  if (!depth_parts.empty()) depth_parts.pop_back();  // the link's own folder
+  if (!depth_parts.empty()) depth_parts.pop_back(); // the link's own folder
   long depth = static_cast<long>(depth_parts.size());
   for (const auto& part : split_components(target)) {
     if (part == ".") continue;
@@ -254,7 +266,8 @@ bool link_target_inside(const std::string& link_path, const std::string& target)
 
 Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const std::filesystem::path& destination) {
   UniqueFd fd(::open(archive.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return fail(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, errno_message(archive.string(), errno));
+  if (!fd.valid())
+    return fail(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, errno_message(archive.string(), errno));
   GzHandle gz(gzdopen(fd.release(), "rb"));
   if (!gz) return fail(ErrorKind::io, archive.string() + ": cannot open");
   gzbuffer(gz.get(), 1 << 17);
@@ -271,7 +284,7 @@ Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const s
   bool any_member = false;
   for (;;) {
     if (!reader.read_exact(header.data(), k_block)) {
-      if (any_member || zero_blocks > 0) break;  // tolerate archives without end blocks
+      if (any_member || zero_blocks > 0) break; // tolerate archives without end blocks
       return fail(ErrorKind::invalid_input, archive.string() + ": not a tar archive (empty or unreadable)");
     }
     if (std::all_of(header.begin(), header.end(), [](char c) { return c == 0; })) {
@@ -296,12 +309,16 @@ Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const s
     if (type == 'L' || type == 'K' || type == 'x' || type == 'g') {
       if (size > (1u << 20)) return fail(ErrorKind::invalid_input, archive.string() + ": oversized extended header");
       std::string data(static_cast<size_t>(size), '\0');
-      if (!reader.read_exact(data.data(), data.size()) || !reader.skip(static_cast<size_t>((k_block - size % k_block) % k_block))) {
+      if (!reader.read_exact(data.data(), data.size()) ||
+          !reader.skip(static_cast<size_t>((k_block - size % k_block) % k_block))) {
         return fail(ErrorKind::invalid_input, reader.truncated_error());
       }
-      if (type == 'L') long_name = data.c_str();
-      else if (type == 'K') long_link = data.c_str();
-      else if (type == 'x') parse_pax(data, pax_path, pax_link, pax_size, pax_has_size);
+      if (type == 'L')
+        long_name = data.c_str();
+      else if (type == 'K')
+        long_link = data.c_str();
+      else if (type == 'x')
+        parse_pax(data, pax_path, pax_link, pax_size, pax_has_size);
       continue;
     }
     if (!long_name.empty()) name = std::exchange(long_name, {});
@@ -316,20 +333,24 @@ Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const s
     auto relative = safe_member_path(name);
     if (!relative) return fail(ErrorKind::invalid_input, archive.string() + ": " + relative.error().message);
     if (!relative->empty()) {
-      if (auto ok = extractor.check_parents(*relative); !ok) return fail(ok.error().kind, archive.string() + ": " + ok.error().message);
+      if (auto ok = extractor.check_parents(*relative); !ok)
+        return fail(ok.error().kind, archive.string() + ": " + ok.error().message);
     }
     Expected<void> done;
     switch (type) {
-      case '0': case '\0': case '7':
-        if (relative->empty()) return fail(ErrorKind::invalid_input, archive.string() + ": file member without a name");
-        done = extractor.file(reader, *relative, size, static_cast<mode_t>(mode), stats);
-        size = 0;
-        break;
-      case '5': done = extractor.directory(*relative, static_cast<mode_t>(mode), stats); break;
-      case '2': done = extractor.symlink(*relative, link, stats); break;
-      case '1': done = extractor.hardlink(*relative, link, stats); break;
-      default:
-        return fail(ErrorKind::invalid_input, archive.string() + ": refusing member '" + name + "' of type '" + std::string(1, type) + "' (devices and FIFOs are not extracted)");
+    case '0':
+    case '\0':
+    case '7':
+      if (relative->empty()) return fail(ErrorKind::invalid_input, archive.string() + ": file member without a name");
+      done = extractor.file(reader, *relative, size, static_cast<mode_t>(mode), stats);
+      size = 0;
+      break;
+    case '5': done = extractor.directory(*relative, static_cast<mode_t>(mode), stats); break;
+    case '2': done = extractor.symlink(*relative, link, stats); break;
+    case '1': done = extractor.hardlink(*relative, link, stats); break;
+    default:
+      return fail(ErrorKind::invalid_input, archive.string() + ": refusing member '" + name + "' of type '" +
+                                                std::string(1, type) + "' (devices and FIFOs are not extracted)");
     }
     if (!done) return fail(done.error().kind, archive.string() + ": " + done.error().message);
     if (size > 0 && !reader.skip(static_cast<size_t>(size + (k_block - size % k_block) % k_block))) {
@@ -339,4 +360,4 @@ Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const s
   return stats;
 }
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

@@ -17,8 +17,7 @@ struct ExtractStats {
   size_t bytes = 0;
 };
 
-Expected<ExtractStats> extract_tar(const std::filesystem::path& archive,
-                                   const std::filesystem::path& destination);
+Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const std::filesystem::path& destination);
 
 // The member name as a safe relative path ("a/b"), or an error naming the member.
 // Leading "./" and repeated slashes are dropped; "" means the archive root itself.
@@ -27,4 +26,4 @@ Expected<std::string> safe_member_path(const std::string& name);
 // True when `target` of a symlink stored at `link_path` (relative to the root) stays inside.
 bool link_target_inside(const std::string& link_path, const std::string& target);
 
-}  // namespace sagerun::util
+} // namespace sagerun::util

@@ -26,5 +26,5 @@ TEST(CommandTable, UnknownCommandIsAUsageError) {
   EXPECT_EQ(dispatch(1, none), k_exit_usage);
 }
 
-}  // namespace
-}  // namespace sagerun::cli
+} // namespace
+} // namespace sagerun::cli

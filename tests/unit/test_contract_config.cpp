@@ -42,7 +42,8 @@ TEST(ResourceConfig, ErrorsNameTheFileAndTheProblem) {
       {R"({"current_host":"algo-3","hosts":["algo-1"]})", "not in \"hosts\""},
       {R"({"current_host":"algo-1","hosts":[]})", "non-empty list"},
       {R"({"current_host":"algo-1","hosts":["../x"]})", "invalid host name"},
-      {R"({"current_host":"algo-1","hosts":["algo-1"],"instance_groups":[{"hosts":["algo-1"]}]})", "instance_group_name"},
+      {R"({"current_host":"algo-1","hosts":["algo-1"],"instance_groups":[{"hosts":["algo-1"]}]})",
+       "instance_group_name"},
   };
   for (const auto& [content, expected] : cases) {
     auto rc = parse_resource_config(content, "input/config/resourceconfig.json");
@@ -91,5 +92,5 @@ TEST(ReadTrainingConfig, ReadsEveryFileAndNamesAMissingOne) {
   EXPECT_NE(bad.error().message.find("input/config/trainingjobconfig.json: malformed JSON"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace sagerun::contract
+} // namespace
+} // namespace sagerun::contract

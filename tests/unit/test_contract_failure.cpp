@@ -10,7 +10,8 @@ namespace {
 
 TEST(ComposeFailure, FirstLineThenTailWithinTheReasonLimit) {
   std::string tail;
-  for (int i = 0; i < 500; ++i) tail += "line " + std::to_string(i) + "\n";
+  for (int i = 0; i < 500; ++i)
+    tail += "line " + std::to_string(i) + "\n";
   const auto text = compose_failure("exit code 3", tail);
   EXPECT_TRUE(text.starts_with("exit code 3\n"));
   EXPECT_LE(text.size(), k_failure_reason_limit);
@@ -27,5 +28,5 @@ TEST(FailureFiles, WrittenAtomicallyUnderOutput) {
   EXPECT_EQ(*util::read_file(paths.success_file()), "");
 }
 
-}  // namespace
-}  // namespace sagerun::contract
+} // namespace
+} // namespace sagerun::contract

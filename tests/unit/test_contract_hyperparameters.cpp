@@ -15,11 +15,11 @@ TEST(DecodeValue, LikePythonJsonLoads) {
   EXPECT_EQ(decode_value("\"x\""), "x");
   EXPECT_EQ(decode_value("true"), true);
   EXPECT_TRUE(decode_value("null").is_null());
-  EXPECT_EQ(decode_value("True"), "True");  // not JSON: kept as the string
+  EXPECT_EQ(decode_value("True"), "True"); // not JSON: kept as the string
   EXPECT_EQ(decode_value("0001"), "0001");
   EXPECT_EQ(decode_value("abc"), "abc");
   EXPECT_TRUE(std::isnan(decode_value("NaN").get<double>()));
-  EXPECT_EQ(decode_value(7), 7);  // not a string: unchanged
+  EXPECT_EQ(decode_value(7), 7); // not a string: unchanged
 }
 
 TEST(SplitHyperparameters, ReservedFrameworkAndUser) {
@@ -58,5 +58,5 @@ TEST(ToCmdArgs, EveryValueIsOneArgument) {
   EXPECT_EQ(args[1], "line one\nline 'two' \"three\" $HOME `x` ; rm -rf /");
 }
 
-}  // namespace
-}  // namespace sagerun::contract
+} // namespace
+} // namespace sagerun::contract

@@ -11,9 +11,11 @@ struct Fixture {
   Hyperparameters hps;
   util::EnvMap env;
 
-  explicit Fixture(const char* resource, const char* hyperparameters = R"({"epochs":"10","lr":"0.1","sagemaker_program":"\"train.py\""})") {
+  explicit Fixture(const char* resource,
+                   const char* hyperparameters = R"({"epochs":"10","lr":"0.1","sagemaker_program":"\"train.py\""})") {
     config.resource = *parse_resource_config(resource, "rc");
-    config.input_data_config = OrderedJson::parse(R"({"training":{"TrainingInputMode":"File"},"eval":{"TrainingInputMode":"File"}})");
+    config.input_data_config =
+        OrderedJson::parse(R"({"training":{"TrainingInputMode":"File"},"eval":{"TrainingInputMode":"File"}})");
     hps = split_hyperparameters(OrderedJson::parse(hyperparameters));
     env = build_sm_environment(paths, config, hps, {"train.py", "/opt/ml/code"}, {4, 1, 0, false},
                                {{"TRAINING_JOB_NAME", "job-1"}, {"AWS_REGION", "eu-west-1"}});
@@ -50,7 +52,8 @@ TEST(SmEnvironment, PathsAndScalars) {
   EXPECT_EQ(f.env["SM_CURRENT_INSTANCE_GROUP"], "homogeneousCluster");
   EXPECT_EQ(f.env["SM_NETWORK_INTERFACE_NAME"], "eth0");
   EXPECT_EQ(f.env["SM_RESOURCE_CONFIG"], R"({"current_host":"algo-1","hosts":["algo-1"]})");
-  EXPECT_EQ(f.env["SM_INPUT_DATA_CONFIG"], R"({"eval":{"TrainingInputMode":"File"},"training":{"TrainingInputMode":"File"}})");
+  EXPECT_EQ(f.env["SM_INPUT_DATA_CONFIG"],
+            R"({"eval":{"TrainingInputMode":"File"},"training":{"TrainingInputMode":"File"}})");
   EXPECT_EQ(f.env["SM_MASTER_ADDR"], "algo-1");
   EXPECT_EQ(f.env["SM_MASTER_PORT"], "7777");
   EXPECT_EQ(f.env["SM_HOST_COUNT"], "1");
@@ -60,7 +63,7 @@ TEST(SmEnvironment, PathsAndScalars) {
 
 TEST(SmEnvironment, OldResourceConfigHasNoInstanceGroups) {
   Fixture f(R"({"current_host":"algo-2","hosts":["algo-2","algo-1"]})");
-  EXPECT_EQ(f.env["SM_HOSTS"], R"(["algo-2","algo-1"])");  // file order, as the toolkit keeps it
+  EXPECT_EQ(f.env["SM_HOSTS"], R"(["algo-2","algo-1"])"); // file order, as the toolkit keeps it
   EXPECT_EQ(f.env["SM_INSTANCE_GROUPS"], "[]");
   EXPECT_EQ(f.env["SM_INSTANCE_GROUPS_DICT"], "{}");
   EXPECT_EQ(f.env["SM_CURRENT_INSTANCE_GROUP_HOSTS"], "[]");
@@ -95,15 +98,43 @@ TEST(SmEnvironment, TrainingEnvHasTheToolkitsKeys) {
   Fixture f(R"({"current_host":"algo-1","hosts":["algo-1"]})");
   const auto training_env = nlohmann::json::parse(f.env["SM_TRAINING_ENV"]);
   std::vector<std::string> keys;
-  for (const auto& [key, value] : training_env.items()) keys.push_back(key);
-  const std::vector<std::string> expected = {
-      "additional_framework_parameters", "channel_input_dirs", "current_host", "current_instance_group",
-      "current_instance_group_hosts", "current_instance_type", "distribution_hosts", "distribution_instance_groups",
-      "framework_module", "hosts", "hyperparameters", "input_config_dir", "input_data_config", "input_dir",
-      "instance_groups", "instance_groups_dict", "is_hetero", "is_master", "is_modelparallel_enabled",
-      "is_smddpmprun_installed", "job_name", "log_level", "master_hostname", "model_dir", "module_dir", "module_name",
-      "network_interface_name", "num_cpus", "num_gpus", "num_neurons", "output_data_dir", "output_dir",
-      "output_intermediate_dir", "resource_config", "user_entry_point"};
+  for (const auto& [key, value] : training_env.items())
+    keys.push_back(key);
+  const std::vector<std::string> expected = {"additional_framework_parameters",
+                                             "channel_input_dirs",
+                                             "current_host",
+                                             "current_instance_group",
+                                             "current_instance_group_hosts",
+                                             "current_instance_type",
+                                             "distribution_hosts",
+                                             "distribution_instance_groups",
+                                             "framework_module",
+                                             "hosts",
+                                             "hyperparameters",
+                                             "input_config_dir",
+                                             "input_data_config",
+                                             "input_dir",
+                                             "instance_groups",
+                                             "instance_groups_dict",
+                                             "is_hetero",
+                                             "is_master",
+                                             "is_modelparallel_enabled",
+                                             "is_smddpmprun_installed",
+                                             "job_name",
+                                             "log_level",
+                                             "master_hostname",
+                                             "model_dir",
+                                             "module_dir",
+                                             "module_name",
+                                             "network_interface_name",
+                                             "num_cpus",
+                                             "num_gpus",
+                                             "num_neurons",
+                                             "output_data_dir",
+                                             "output_dir",
+                                             "output_intermediate_dir",
+                                             "resource_config",
+                                             "user_entry_point"};
   EXPECT_EQ(keys, expected);
   EXPECT_EQ(training_env["job_name"], "job-1");
   EXPECT_TRUE(training_env["is_modelparallel_enabled"].is_null());
@@ -113,11 +144,12 @@ TEST(SmEnvironment, TrainingEnvHasTheToolkitsKeys) {
 }
 
 TEST(SmEnvironment, HyperparameterNamesAreUppercasedAsIs) {
-  Fixture f(R"({"current_host":"algo-1","hosts":["algo-1"]})", R"({"learning-rate":"0.5","Name":"\"x\"","opts":"{\"b\":[1]}"})");
+  Fixture f(R"({"current_host":"algo-1","hosts":["algo-1"]})",
+            R"({"learning-rate":"0.5","Name":"\"x\"","opts":"{\"b\":[1]}"})");
   EXPECT_EQ(f.env["SM_HP_LEARNING-RATE"], "0.5");
   EXPECT_EQ(f.env["SM_HP_NAME"], "x");
   EXPECT_EQ(f.env["SM_HP_OPTS"], R"({"b":[1]})");
 }
 
-}  // namespace
-}  // namespace sagerun::contract
+} // namespace
+} // namespace sagerun::contract

@@ -90,7 +90,8 @@ TEST(Locate, ScriptModeSubmitDirectoryFolderIsCopiedIntoCode) {
   Tree tree;
   tree.write("src/entry.py", "print(1)");
   const auto submit = (tree.dir.path() / "src").string();
-  auto entry = tree.locate((R"({"sagemaker_program":"\"entry.py\"","sagemaker_submit_directory":")" + submit + "\"}").c_str());
+  auto entry =
+      tree.locate((R"({"sagemaker_program":"\"entry.py\"","sagemaker_submit_directory":")" + submit + "\"}").c_str());
   // The hyperparameter value is JSON-encoded by the SDK; a bare path is kept as it is.
   ASSERT_TRUE(entry) << entry.error().message;
   EXPECT_EQ(entry->directory, tree.dir.path() / "code");
@@ -100,7 +101,8 @@ TEST(Locate, ScriptModeSubmitDirectoryFolderIsCopiedIntoCode) {
 
 TEST(Locate, S3SubmitDirectoryIsNotSupportedYet) {
   Tree tree;
-  auto entry = tree.locate(R"({"sagemaker_program":"\"t.py\"","sagemaker_submit_directory":"\"s3://b/k/sourcedir.tar.gz\""})");
+  auto entry =
+      tree.locate(R"({"sagemaker_program":"\"t.py\"","sagemaker_submit_directory":"\"s3://b/k/sourcedir.tar.gz\""})");
   ASSERT_FALSE(entry);
   EXPECT_EQ(entry.error().kind, util::ErrorKind::unsupported);
   EXPECT_NE(entry.error().message.find("s3://"), std::string::npos);
@@ -127,5 +129,5 @@ TEST(Locate, NothingFoundListsEveryPlace) {
   }
 }
 
-}  // namespace
-}  // namespace sagerun::entrypoint
+} // namespace
+} // namespace sagerun::entrypoint

@@ -11,7 +11,8 @@ namespace {
 
 using Argv = std::vector<std::string>;
 
-Entry make_entry(const std::filesystem::path& dir, const std::string& name, const std::string& content, mode_t mode = 0644) {
+Entry make_entry(const std::filesystem::path& dir, const std::string& name, const std::string& content,
+                 mode_t mode = 0644) {
   EXPECT_TRUE(util::write_file_atomic(dir / name, content));
   ::chmod((dir / name).c_str(), mode);
   return entry_in_folder(dir, "");
@@ -44,7 +45,9 @@ TEST(RunStep, ShellScripts) {
 
 TEST(RunStep, ExecutableMustBeExecutable) {
   test::TempDir dir;
-  auto entry = make_entry(dir.path(), "train", "\x7f" "ELF");
+  auto entry = make_entry(dir.path(), "train",
+                          "\x7f"
+                          "ELF");
   auto step = run_step(entry, "python3", {});
   ASSERT_FALSE(step);
   EXPECT_NE(step.error().message.find("chmod +x"), std::string::npos);
@@ -55,7 +58,8 @@ TEST(InstallStep, RequirementsAndPackages) {
   auto entry = make_entry(dir.path(), "train.py", "");
   EXPECT_FALSE(install_step(entry, "py", InstallRequirements::yes));
   ASSERT_TRUE(util::write_file_atomic(dir.path() / "requirements.txt", "numpy\n"));
-  EXPECT_EQ(install_step(entry, "py", InstallRequirements::yes)->argv, (Argv{"py", "-m", "pip", "install", "-r", "requirements.txt"}));
+  EXPECT_EQ(install_step(entry, "py", InstallRequirements::yes)->argv,
+            (Argv{"py", "-m", "pip", "install", "-r", "requirements.txt"}));
   EXPECT_FALSE(install_step(entry, "py", InstallRequirements::no));
   ASSERT_TRUE(util::write_file_atomic(dir.path() / "pyproject.toml", ""));
   auto package = entry_in_folder(dir.path(), "");
@@ -64,5 +68,5 @@ TEST(InstallStep, RequirementsAndPackages) {
   EXPECT_EQ(run_step(package, "py", {"-x", "1"})->argv, (Argv{"py", "-m", "train", "-x", "1"}));
 }
 
-}  // namespace
-}  // namespace sagerun::entrypoint
+} // namespace
+} // namespace sagerun::entrypoint

@@ -1,7 +1,7 @@
 #include "entrypoint/supervisor.hpp"
 
-#include <gtest/gtest.h>
 #include <csignal>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <thread>
@@ -19,7 +19,8 @@ Supervisor& supervisor() {
 }
 
 RunResult sh(const std::string& script) {
-  return *supervisor().run(Command{{"/bin/sh", "-c", script}, "/", util::current_environment(), Command::Output::inherit});
+  return *supervisor().run(
+      Command{{"/bin/sh", "-c", script}, "/", util::current_environment(), Command::Output::inherit});
 }
 
 TEST(Supervisor, ExitCodesPassThrough) {
@@ -54,8 +55,10 @@ TEST(Supervisor, SigtermIsForwardedAndGraceEndsInSigkill) {
     ::kill(::getpid(), SIGTERM);
   });
   const auto start = std::chrono::steady_clock::now();
-  auto result = *own.run(Command{{"/bin/sh", "-c", "trap '' TERM; sleep 30 & wait; sleep 30"}, "/",
-                                 util::current_environment(), Command::Output::inherit});
+  auto result = *own.run(Command{{"/bin/sh", "-c", "trap '' TERM; sleep 30 & wait; sleep 30"},
+                                 "/",
+                                 util::current_environment(),
+                                 Command::Output::inherit});
   stopper.join();
   EXPECT_EQ(result.stop_signal, SIGTERM);
   EXPECT_TRUE(result.grace_expired);
@@ -69,5 +72,5 @@ TEST(Supervisor, LeftoverProcessesAreKilled) {
   EXPECT_GE(result.leftovers_killed, 1);
 }
 
-}  // namespace
-}  // namespace sagerun::entrypoint
+} // namespace
+} // namespace sagerun::entrypoint

@@ -8,7 +8,7 @@
 namespace sagerun::test {
 
 class TempDir {
- public:
+public:
   TempDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "sagerun-unit-XXXXXX").string();
     m_path = ::mkdtemp(pattern.data());
@@ -21,8 +21,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return m_path; }
 
- private:
+private:
   std::filesystem::path m_path;
 };
 
-}  // namespace sagerun::test
+} // namespace sagerun::test

@@ -31,5 +31,5 @@ TEST(Environment, CurrentEnvironmentReadsEnviron) {
   EXPECT_EQ(lookup(env, "SAGERUN_UNIT_ABSENT"), std::nullopt);
 }
 
-}  // namespace
-}  // namespace sagerun::util
+} // namespace
+} // namespace sagerun::util

@@ -30,5 +30,5 @@ TEST(Files, FirstLine) {
   EXPECT_EQ(read_first_line(dir.path() / "s"), "#!/bin/bash -e");
 }
 
-}  // namespace
-}  // namespace sagerun::util
+} // namespace
+} // namespace sagerun::util

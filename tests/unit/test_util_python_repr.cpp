@@ -51,5 +51,5 @@ TEST(PythonJsonDumps, CompactSortedAscii) {
   EXPECT_EQ(python_json_dumps(parse("[1.0, 1e-05, \"\\n\"]")), "[1.0,1e-05,\"\\n\"]");
 }
 
-}  // namespace
-}  // namespace sagerun::util
+} // namespace
+} // namespace sagerun::util

@@ -43,10 +43,10 @@ TEST(LastLines, KeepsWholeLinesWithinBudget) {
 }
 
 TEST(LastLines, NeverCutsAUtf8Sequence) {
-  const std::string text = "\xc3\xa9\xc3\xa9\xc3\xa9";  // "ééé"
+  const std::string text = "\xc3\xa9\xc3\xa9\xc3\xa9"; // "ééé"
   const auto tail = last_lines(text, 3);
   EXPECT_EQ(tail, "\xc3\xa9");
 }
 
-}  // namespace
-}  // namespace sagerun::util
+} // namespace
+} // namespace sagerun::util

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 // Builds tar archives member by member, including ones no honest tool would write.
 class TarBuilder {
- public:
+public:
   TarBuilder& member(const std::string& name, char type, const std::string& data = "", const std::string& link = "",
                      unsigned mode = 0644) {
     std::string header(512, '\0');
@@ -28,15 +28,21 @@ class TarBuilder {
     std::snprintf(header.data() + 136, 12, "%011o", 0u);
     header[156] = type;
     std::memcpy(header.data() + 157, link.data(), std::min<size_t>(link.size(), 100));
-    std::memcpy(header.data() + 257, "ustar\0" "00", 8);
+    std::memcpy(header.data() + 257,
+                "ustar\0"
+                "00",
+                8);
     std::memset(header.data() + 148, ' ', 8);
     unsigned sum = 0;
-    for (const char c : header) sum += static_cast<unsigned char>(c);
+    for (const char c : header)
+      sum += static_cast<unsigned char>(c);
     std::snprintf(header.data() + 148, 8, "%06o", sum);
     m_bytes += header + data + std::string((512 - data.size() % 512) % 512, '\0');
     return *this;
   }
-  TarBuilder& file(const std::string& name, const std::string& data, unsigned mode = 0644) { return member(name, '0', data, "", mode); }
+  TarBuilder& file(const std::string& name, const std::string& data, unsigned mode = 0644) {
+    return member(name, '0', data, "", mode);
+  }
   TarBuilder& long_name(const std::string& name, const std::string& data) {
     member("././@LongLink", 'L', name + '\0');
     return file(name.substr(0, 99), data);
@@ -50,7 +56,7 @@ class TarBuilder {
     return path;
   }
 
- private:
+private:
   std::string m_bytes;
 };
 
@@ -92,7 +98,8 @@ TEST(TarExtract, RefusesEveryWayOut) {
       {"absolute", TarBuilder().file("/tmp/evil.txt", "x")},
       {"symlink out", TarBuilder().member("out", '2', "", "../..")},
       {"absolute symlink", TarBuilder().member("etc", '2', "", "/etc")},
-      {"write through symlink", TarBuilder().member("dir", '2', "", ".").file("dir/x", "x").member("up", '2', "", "dir/..").file("up/y", "y")},
+      {"write through symlink",
+       TarBuilder().member("dir", '2', "", ".").file("dir/x", "x").member("up", '2', "", "dir/..").file("up/y", "y")},
       {"hard link out", TarBuilder().member("h", '1', "", "../../etc/passwd")},
       {"device", TarBuilder().member("dev", '3')},
   };
@@ -143,5 +150,5 @@ TEST(LinkTargetInside, StaysWithinTheRoot) {
   EXPECT_TRUE(link_target_inside("a/link", "./x/../y"));
 }
 
-}  // namespace
-}  // namespace sagerun::util
+} // namespace
+} // namespace sagerun::util

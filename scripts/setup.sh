@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what sagerun needs on Debian 12 (only the packages that are missing) and builds it.
+#   scripts/setup.sh [BUILD_DIR] [extra cmake options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build g++ clang-19 clang-format-19 clang-tidy-19 libclang-rt-19-dev
+  nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev googletest
+  python3 python3-venv python3-numpy python3-sklearn
+  hyperfine time debootstrap util-linux procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "sagerun setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+build_dir=${1:-build}
+shift || true
+cmake -S . -B "$build_dir" -G Ninja -DSAGERUN_WERROR=ON "$@" >/dev/null
+ninja -C "$build_dir"
