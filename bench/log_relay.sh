@@ -36,12 +36,12 @@ for stream in stdout stderr; do
     [ "$n" -ge "$BYTES" ] || { echo "$stream: only $n bytes through the pipe for $cmd" >&2; exit 1; }
     echo "$stream: $n bytes through the pipe from ${cmd##*/}"
   done
-  hyperfine -N --warmup 2 --runs 10 --export-json "$TMP/$stream.json" \
+  hyperfine -N --warmup 3 --runs 20 --export-json "$TMP/$stream.json" \
     -n direct "sh -c '$(pipe "$stream" "$PY train.py")'" \
     -n train "sh -c '$(pipe "$stream" "$TRAIN")'" >"$TMP/$stream.log" 2>&1
 done
 
-echo "median wall, 100 MiB through a pipe to cat (hyperfine, 2 warmup + 10 runs each):"
+echo "median wall, 100 MiB through a pipe to cat (hyperfine, 3 warmup + 20 runs each):"
 for stream in stdout stderr; do
   "$PY" - "$stream" "$TMP/$stream.json" <<'PY'
 import json, sys

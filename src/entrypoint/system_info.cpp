@@ -37,14 +37,14 @@ bool on_path(const util::EnvMap& env, const std::string& program) {
 contract::SystemInfo probe_system(const util::EnvMap& env) {
   contract::SystemInfo info;
   info.cpus = static_cast<int>(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN)));
-  for (const auto& name : util::list_directory("/dev")) {
+  util::visit_directory("/dev", [&](std::string_view name) {
     if (numbered(name, "nvidia")) ++info.gpus;
-  }
-  for (const auto& name : util::list_directory("/sys/class/neuron_device")) {
-    if (auto count = util::read_file("/sys/class/neuron_device/" + name + "/core_count")) {
+  });
+  util::visit_directory("/sys/class/neuron_device", [&](std::string_view name) {
+    if (auto count = util::read_file("/sys/class/neuron_device/" + std::string(name) + "/core_count")) {
       info.neurons += std::atoi(count->c_str());
     }
-  }
+  });
   info.smddpmprun_installed = on_path(env, "smddpmprun");
   return info;
 }

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,6 +76,16 @@ std::vector<std::string> list_directory(const fs::path& path) {
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+void visit_directory(const fs::path& path, const std::function<void(std::string_view)>& visit) {
+  DIR* dir = ::opendir(path.c_str());
+  if (dir == nullptr) return;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string_view name(entry->d_name);
+    if (name != "." && name != "..") visit(name);
+  }
+  ::closedir(dir);
 }
 
 Expected<void> make_directories(const fs::path& path) {
