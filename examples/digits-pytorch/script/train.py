@@ -7,15 +7,15 @@ import argparse
 import json
 import os
 
-import numpy as np
 import torch
 from torch import nn
 
 
 def load(path, device):
-    data = np.loadtxt(path, delimiter=",", dtype=np.float32)
-    x = torch.from_numpy(data[:, 1:] / 16.0).to(device)
-    y = torch.from_numpy(data[:, 0].astype(np.int64)).to(device)
+    with open(path) as f:
+        rows = [[int(v) for v in line.split(",")] for line in f if line.strip()]
+    x = torch.tensor([row[1:] for row in rows], dtype=torch.float32, device=device) / 16.0
+    y = torch.tensor([row[0] for row in rows], dtype=torch.int64, device=device)
     return x, y
 
 

@@ -1,0 +1,41 @@
+#include "entrypoint/submit_dir.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include "test_support.hpp"
+#include "util/files.hpp"
+
+namespace sagerun::entrypoint {
+namespace {
+
+TEST(SubmitDirectory, FolderIsCopied) {
+  test::TempDir dir;
+  ASSERT_TRUE(util::make_directories(dir.path() / "src/pkg"));
+  ASSERT_TRUE(util::write_file_atomic(dir.path() / "src/pkg/train.py", "x"));
+  ASSERT_TRUE(fetch_submit_directory("file://" + (dir.path() / "src").string(), dir.path() / "code"));
+  EXPECT_EQ(*util::read_file(dir.path() / "code/pkg/train.py"), "x");
+}
+
+TEST(SubmitDirectory, MissingAndS3AreClearErrors) {
+  test::TempDir dir;
+  auto missing = fetch_submit_directory((dir.path() / "nope.tar.gz").string(), dir.path() / "code");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, util::ErrorKind::not_found);
+  auto s3 = fetch_submit_directory("s3://bucket/prefix/sourcedir.tar.gz", dir.path() / "code");
+  ASSERT_FALSE(s3);
+  EXPECT_EQ(s3.error().kind, util::ErrorKind::unsupported);
+}
+
+TEST(SubmitDirectory, CorruptTarballIsRefused) {
+  test::TempDir dir;
+  gzFile out = gzopen((dir.path() / "src.tar.gz").c_str(), "wb");
+  gzwrite(out, "not a tar at all", 16);
+  gzclose(out);
+  auto result = fetch_submit_directory((dir.path() / "src.tar.gz").string(), dir.path() / "code");
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().message.find("sagemaker_submit_directory"), std::string::npos);
+}
+
+} // namespace
+} // namespace sagerun::entrypoint
