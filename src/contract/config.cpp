@@ -14,8 +14,9 @@ Expected<OrderedJson> parse_object(const std::string& content, const std::string
   OrderedJson value;
   try {
     value = OrderedJson::parse(content);
-  } catch (const OrderedJson::parse_error& e) {
+  } catch (const OrderedJson::exception& e) {
     // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
+    // (or out_of_range.406 for a number too large for a double)
     std::string what = e.what();
     if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
     return fail(ErrorKind::invalid_input, file + ": malformed JSON: " + what);

@@ -6,9 +6,11 @@
 namespace sagerun::contract {
 
 std::string compose_failure(std::string_view first_line, std::string_view tail) {
-  std::string text(first_line.substr(0, k_failure_reason_limit));
-  if (text.size() + 1 < k_failure_reason_limit && !tail.empty()) {
-    const std::string lines = util::last_lines(tail, k_failure_reason_limit - text.size() - 1);
+  // One byte stays free for the file's final newline.
+  constexpr size_t budget = k_failure_reason_limit - 1;
+  std::string text(first_line.substr(0, budget));
+  if (text.size() + 1 < budget && !tail.empty()) {
+    const std::string lines = util::last_lines(tail, budget - text.size() - 1);
     if (!lines.empty()) text += "\n" + lines;
   }
   return text;

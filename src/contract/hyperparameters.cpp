@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 namespace sagerun::contract {
@@ -40,6 +41,13 @@ OrderedJson decode_value(const OrderedJson& raw) {
   if (trimmed == "-Infinity") return -std::numeric_limits<double>::infinity();
   try {
     return OrderedJson::parse(text);
+  } catch (const OrderedJson::out_of_range&) {
+    // A number beyond a double ("1e999"): Python's json.loads gives inf.
+    const std::string number(trimmed);
+    char* end = nullptr;
+    const double value = std::strtod(number.c_str(), &end);
+    if (end == number.c_str() + number.size()) return value;
+    return raw;
   } catch (const OrderedJson::exception&) {
     return raw;
   }

@@ -62,7 +62,6 @@ private:
   util::UniqueFd m_signal_fd;
   std::chrono::seconds m_grace;
   int m_pending_stop = 0;
-  bool m_owner = true;
 };
 
 // Kills every remaining child and descendant reparented to this process, and reaps them all.

@@ -165,7 +165,7 @@ class Supervision(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         failure = tree.read("output/failure")
         self.assertTrue(failure.startswith("exit code 1\n"))
-        self.assertLessEqual(len(failure.encode()), 1025)
+        self.assertLessEqual(len(failure.encode()), 1024)
         self.assertTrue(failure.rstrip().endswith("ValueError: bad learning rate"))
         self.assertNotIn("progress 0\n", failure)
 

@@ -66,6 +66,14 @@ TEST(MalformedJson, ReportsLineAndColumn) {
   EXPECT_NE(hp.error().message.find("line 3"), std::string::npos) << hp.error().message;
 }
 
+TEST(MalformedJson, NumberTooLargeIsAnErrorNotACrash) {
+  // Found by fuzz_config: nlohmann throws out_of_range, not parse_error, for this.
+  auto hp = parse_hyperparameters(R"({"a": 41946E6666666})", "input/config/hyperparameters.json");
+  ASSERT_FALSE(hp);
+  EXPECT_NE(hp.error().message.find("malformed JSON"), std::string::npos) << hp.error().message;
+  EXPECT_FALSE(parse_resource_config("[1e999]", "rc"));
+}
+
 TEST(ReadTrainingConfig, ReadsEveryFileAndNamesAMissingOne) {
   test::TempDir dir;
   const Paths paths(dir.path());
