@@ -19,7 +19,8 @@ TEST(DecodeValue, LikePythonJsonLoads) {
   EXPECT_EQ(decode_value("0001"), "0001");
   EXPECT_EQ(decode_value("abc"), "abc");
   EXPECT_TRUE(std::isnan(decode_value("NaN").get<double>()));
-  EXPECT_EQ(decode_value(7), 7); // not a string: unchanged
+  EXPECT_EQ(decode_value(7), 7);                                // not a string: unchanged
+  EXPECT_TRUE(std::isinf(decode_value("1e999").get<double>())); // json.loads gives inf
 }
 
 TEST(SplitHyperparameters, ReservedFrameworkAndUser) {
