@@ -82,6 +82,14 @@ pid_t spawn(const Command& command, char* const* argv, char* const* envp, int st
   return rc == 0 ? pid : -rc;
 }
 
+// True when /proc belongs to our PID namespace. A container whose /proc was not remounted
+// shows the host's processes: their pids mean other processes to us, so we must not act on them.
+bool proc_is_ours() {
+  char self[32] = {};
+  const ssize_t n = ::readlink("/proc/self", self, sizeof self - 1);
+  return n > 0 && std::string_view(self, static_cast<size_t>(n)) == std::to_string(::getpid());
+}
+
 std::vector<pid_t> children_of(pid_t parent) {
   std::vector<pid_t> found;
   DIR* proc = ::opendir("/proc");
@@ -113,6 +121,11 @@ int kill_and_reap_remaining(int process_group) {
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid > 0) continue;
     if (pid < 0) break; // ECHILD: nothing left
+    if (!proc_is_ours()) {
+      // Survivors outside the group cannot be told apart safely; as PID 1 they die with us.
+      util::log::warn("/proc is not this PID namespace's: processes that left the script's group may survive");
+      break;
+    }
     for (const pid_t child : children_of(::getpid())) {
       ::kill(child, SIGKILL);
       ++killed;

@@ -1,6 +1,7 @@
 """train as PID 1 would be: exit codes, signals forwarded to the whole group, the grace period,
 no zombie and no survivor."""
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,6 +22,20 @@ def processes_with(token):
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as f:
                 if token.encode() in f.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def children_of(parent):
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == parent:
                     found.append(int(pid))
         except OSError:
             pass
@@ -142,15 +157,35 @@ class Supervision(unittest.TestCase):
             # An orphan that exits at once (must be reaped by train), a background child, and a
             # daemon that left the process group with setsid: none may outlive train.
             "sh -c 'sh -c \"exit 0\" & exit 0'\n"
-            "sleep 600 %s &\n"
+            "sh -c 'sleep 600' %s &\n"
             "setsid sh -c 'sleep 600; : %s' &\n"
             "sleep 0.5\necho ready > $SM_MODEL_DIR/ready\nsleep 0.5\nexit 0\n" % (token, token))
         proc = self.start(tree)
         self.assertTrue(wait_for(lambda: tree.exists("model/ready")))
+        self.assertEqual(len(processes_with(token)), 2)  # both survivors-to-be are running
         self.assertEqual(zombies_of(proc.pid), [])
         proc.communicate(timeout=20)
         self.assertEqual(proc.returncode, 0)
         self.assertTrue(wait_for(lambda: processes_with(token) == [], timeout=2), processes_with(token))
+
+    @unittest.skipUnless(os.geteuid() == 0 and shutil.which("unshare"), "needs root and unshare for a PID namespace")
+    def test_as_pid_1_signals_arrive_and_orphans_are_reaped(self):
+        # As in a container: train is PID 1 of its own PID namespace, with its own /proc.
+        token = uuid.uuid4().hex
+        tree = self.make_tree("sh -c 'sleep 0.1 & exit 0'\nsh -c 'sleep 600' %s &\n"
+                              "trap 'echo term > $SM_MODEL_DIR/term; exit 0' TERM\n"
+                              "echo $$ > $SM_MODEL_DIR/ready\nwhile :; do sleep 0.05; done\n" % token)
+        proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount-proc", harness.TRAIN],
+                                env=harness.train_env(tree), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.assertTrue(wait_for(lambda: children_of(proc.pid)))
+        train_pid = children_of(proc.pid)[0]  # PID 1 inside, an ordinary pid out here
+        self.addCleanup(lambda: proc.poll() is None and os.kill(train_pid, signal.SIGKILL))
+        self.assertTrue(wait_for(lambda: tree.exists("model/ready") and processes_with(token)))
+        os.kill(train_pid, signal.SIGTERM)  # what docker stop does to the container's PID 1
+        _, stderr = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, stderr.decode())
+        self.assertEqual(tree.read("model/term").strip(), "term")
+        self.assertEqual(processes_with(token), [])
 
     def test_user_failure_file_is_kept(self):
         tree = self.make_tree("echo 'my own reason' > $SM_OUTPUT_DIR/failure\necho noise >&2\nexit 4\n")
