@@ -14,11 +14,13 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// ASCII only, whatever the locale: bytes >= 0x80 are always encoded.
 bool unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+         c == '.' || c == '~';
 }
 
-}  // namespace
+} // namespace
 
 std::optional<std::string> find_header(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
@@ -95,8 +97,8 @@ std::string uri_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() &&
-        std::isxdigit(static_cast<unsigned char>(text[i + 1])) && std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+    if (text[i] == '%' && i + 2 < text.size() && std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
       int value = 0;
       std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16);
       out.push_back(static_cast<char>(value));
@@ -108,4 +110,4 @@ std::string uri_decode(std::string_view text) {
   return out;
 }
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

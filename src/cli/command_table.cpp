@@ -9,8 +9,11 @@ namespace sagerun::cli {
 namespace {
 
 constexpr std::array k_commands = {
+    CommandInfo{"s3", "list, copy and sync between local folders and S3 (ls, cp, sync)", cmd_s3},
     CommandInfo{"train", "run the SageMaker training entrypoint against /opt/ml (or $SAGEMAKER_BASE_DIR)", cmd_train},
+    CommandInfo{"upload", "stage a script folder (and data) in S3 in the seed layout", cmd_upload},
     CommandInfo{"version", "print the version", cmd_version},
+    CommandInfo{"whoami", "show the AWS account and identity the credentials resolve to", cmd_whoami},
 };
 
 void print_help(std::ostream& out) {

@@ -22,7 +22,10 @@ std::span<const CommandInfo> command_table();
 // sagerun's main: dispatches to a command, prints help, maps errors to exit codes.
 int dispatch(int argc, char** argv);
 
+int cmd_s3(std::span<char*> args);
 int cmd_train(std::span<char*> args);
+int cmd_upload(std::span<char*> args);
 int cmd_version(std::span<char*> args);
+int cmd_whoami(std::span<char*> args);
 
 } // namespace sagerun::cli

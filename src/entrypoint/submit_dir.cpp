@@ -1,5 +1,12 @@
 #include "entrypoint/submit_dir.hpp"
 
+#include <unistd.h>
+
+#include "aws/credentials.hpp"
+#include "aws/endpoints.hpp"
+#include "aws/mini_http.hpp"
+#include "aws/s3/client.hpp"
+#include "aws/s3/uri.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
 #include "util/tar_extract.hpp"
@@ -8,14 +15,43 @@ namespace sagerun::entrypoint {
 
 namespace fs = std::filesystem;
 
-Expected<void> fetch_submit_directory(const std::string& uri, const fs::path& code_dir) {
-  if (uri.starts_with("s3://")) {
-    return util::fail(
-        util::ErrorKind::unsupported,
-        "sagemaker_submit_directory " + uri +
-            ": s3:// submit directories are not supported by this "
-            "build of train yet; use a local folder or .tar.gz, or put the script in a channel's script/ folder");
+namespace {
+
+// Downloads s3://bucket/key.tar.gz next to code/ with the credentials the platform gave the
+// container (AWS_CONTAINER_CREDENTIALS_*, else the rest of the chain), then extracts it.
+Expected<void> fetch_from_s3(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env) {
+  auto location = aws::s3::parse_uri(uri);
+  if (!location) return std::unexpected(location.error());
+  auto region = aws::resolve_region(env, std::nullopt);
+  const auto endpoint = aws::resolve_endpoint("s3", region ? *region : "us-east-1", env, std::nullopt);
+  if (!region && endpoint.url.find("amazonaws.com") != std::string::npos) {
+    return util::fail(util::ErrorKind::invalid_input,
+                      "sagemaker_submit_directory " + uri + ": " + region.error().message);
   }
+  auto http = aws::make_minimal_client();
+  aws::CredentialsProvider credentials(env, {}, *http);
+  aws::s3::Client client(*http, [&credentials] { return credentials.get(); },
+                         {endpoint.url, endpoint.path_style,
+                          endpoint.signing_region.empty() ? region.value_or("us-east-1") : endpoint.signing_region,
+                          aws::retry_policy_from(env)});
+  if (auto made = util::make_directories(code_dir); !made) return made;
+  const fs::path archive = code_dir.parent_path() / ".sagerun-sourcedir.tar.gz";
+  auto downloaded = client.download(location->bucket, location->key, archive.string());
+  if (!downloaded) {
+    return util::fail(downloaded.error().kind, "sagemaker_submit_directory " + uri + ": " + downloaded.error().message);
+  }
+  auto stats = util::extract_tar(archive, code_dir);
+  ::unlink(archive.c_str());
+  if (!stats) return util::fail(stats.error().kind, "sagemaker_submit_directory " + uri + ": " + stats.error().message);
+  util::log::info("downloaded " + uri + " (" + std::to_string(downloaded->size) + " bytes) and extracted it into " +
+                  code_dir.string() + " (" + std::to_string(stats->files) + " files)");
+  return {};
+}
+
+} // namespace
+
+Expected<void> fetch_submit_directory(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env) {
+  if (uri.starts_with("s3://")) return fetch_from_s3(uri, code_dir, env);
   fs::path source = uri.starts_with("file://") ? fs::path(uri.substr(7)) : fs::path(uri);
   if (util::is_dir(source)) {
     std::error_code ec;

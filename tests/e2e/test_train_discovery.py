@@ -95,14 +95,15 @@ class Discovery(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(os.path.dirname(self.tree.root), "escaped.py")))
         self.assertIn("..", self.tree.read("output/failure"))
 
-    def test_script_mode_s3_is_a_clear_not_yet(self):
+    def test_script_mode_unreachable_s3_is_a_clear_failure(self):
         self.tree.write_json("input/config/hyperparameters.json", {
             "sagemaker_program": '"train.py"', "sagemaker_submit_directory": '"s3://bucket/src/sourcedir.tar.gz"'})
-        result = harness.run_train(self.tree)
+        result = harness.run_train(self.tree, {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_REGION": "us-east-1",
+                                               "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
+                                               "AWS_MAX_ATTEMPTS": "1"})
         self.assertEqual(result.returncode, 66)
         failure = self.tree.read("output/failure")
-        self.assertIn("s3://bucket/src/sourcedir.tar.gz", failure)
-        self.assertIn("not supported", failure)
+        self.assertIn("s3://bucket/src/sourcedir.tar.gz", failure.splitlines()[0])
 
     def test_code_folder(self):
         self.tree.script(REPORT, "code/train.py")

@@ -99,13 +99,17 @@ TEST(Locate, ScriptModeSubmitDirectoryFolderIsCopiedIntoCode) {
   EXPECT_EQ(entry->module_dir, submit);
 }
 
-TEST(Locate, S3SubmitDirectoryIsNotSupportedYet) {
+TEST(Locate, UnreachableS3SubmitDirectoryIsAClearError) {
   Tree tree;
-  auto entry =
-      tree.locate(R"({"sagemaker_program":"\"t.py\"","sagemaker_submit_directory":"\"s3://b/k/sourcedir.tar.gz\""})");
+  const util::EnvMap env = {{"AWS_ENDPOINT_URL", "http://127.0.0.1:9"},
+                            {"AWS_REGION", "us-east-1"},
+                            {"AWS_ACCESS_KEY_ID", "k"},
+                            {"AWS_SECRET_ACCESS_KEY", "s"},
+                            {"AWS_MAX_ATTEMPTS", "1"}};
+  auto entry = tree.locate(
+      R"({"sagemaker_program":"\"t.py\"","sagemaker_submit_directory":"\"s3://bkt/k/sourcedir.tar.gz\""})", env);
   ASSERT_FALSE(entry);
-  EXPECT_EQ(entry.error().kind, util::ErrorKind::unsupported);
-  EXPECT_NE(entry.error().message.find("s3://"), std::string::npos);
+  EXPECT_NE(entry.error().message.find("s3://bkt/k/sourcedir.tar.gz"), std::string::npos) << entry.error().message;
 }
 
 TEST(Locate, PackageFolderRunsAsModule) {

@@ -1,0 +1,358 @@
+#include "aws/transfer/transfer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <ctime>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "aws/s3/uri.hpp"
+#include "util/fd.hpp"
+#include "util/files.hpp"
+
+namespace sagerun::aws::transfer {
+namespace {
+
+namespace fs = std::filesystem;
+using Task = std::function<Expected<void>()>;
+
+// Runs tasks on `workers` threads; after the first failure no new task starts.
+Expected<void> run_parallel(const std::vector<Task>& tasks, int workers) {
+  std::atomic<size_t> next{0};
+  std::mutex mutex;
+  std::optional<util::Error> first_error;
+  const auto work = [&] {
+    for (;;) {
+      {
+        std::lock_guard lock(mutex);
+        if (first_error) return;
+      }
+      const size_t index = next++;
+      if (index >= tasks.size()) return;
+      if (auto done = tasks[index](); !done) {
+        std::lock_guard lock(mutex);
+        if (!first_error) first_error = done.error();
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  const int count = std::max(1, std::min<int>(workers, static_cast<int>(tasks.size())));
+  for (int i = 1; i < count; ++i)
+    threads.emplace_back(work);
+  work();
+  for (auto& thread : threads)
+    thread.join();
+  if (first_error) return std::unexpected(*first_error);
+  return {};
+}
+
+// A progress line on stderr, redrawn four times a second while a transfer runs.
+class Progress {
+public:
+  Progress(bool enabled, uint64_t total) : m_enabled(enabled), m_total(total) {
+    if (m_enabled) m_thread = std::thread([this] { loop(); });
+  }
+  ~Progress() {
+    if (!m_enabled) return;
+    {
+      std::lock_guard lock(m_mutex);
+      m_done = true;
+    }
+    m_wake.notify_all();
+    m_thread.join();
+    draw();
+    std::fputc('\n', stderr);
+  }
+  void add(uint64_t bytes) { m_bytes += bytes; }
+
+private:
+  void loop() {
+    std::unique_lock lock(m_mutex);
+    while (!m_wake.wait_for(lock, std::chrono::milliseconds(250), [this] { return m_done; }))
+      draw();
+  }
+  void draw() {
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+    const double mib = static_cast<double>(m_bytes) / (1 << 20);
+    std::fprintf(stderr, "\r%.1f / %.1f MiB  %.1f MiB/s   ", mib, static_cast<double>(m_total) / (1 << 20),
+                 seconds > 0 ? mib / seconds : 0.0);
+    std::fflush(stderr);
+  }
+
+  bool m_enabled;
+  uint64_t m_total;
+  std::atomic<uint64_t> m_bytes{0};
+  std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_done = false;
+  std::thread m_thread;
+};
+
+std::time_t parse_s3_time(const std::string& text) {
+  std::tm tm{};
+  if (std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec) != 6) {
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return timegm(&tm);
+}
+
+std::time_t mtime_of(const fs::path& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 ? st.st_mtime : 0;
+}
+
+std::string temp_name(const fs::path& file) {
+  static std::atomic<unsigned> counter{0};
+  return file.string() + ".sagerun-part-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+} // namespace
+
+std::string join_key(const std::string& prefix, const std::string& relative) {
+  if (prefix.empty()) return relative;
+  return prefix.ends_with("/") ? prefix + relative : prefix + "/" + relative;
+}
+
+Expected<Stats> Manager::upload_file(const fs::path& file, const std::string& bucket, const std::string& key) {
+  std::error_code ec;
+  const auto size = fs::file_size(file, ec);
+  if (ec) return util::fail(util::ErrorKind::not_found, file.string() + ": " + ec.message());
+  return upload_all(bucket, {{file, key, size}});
+}
+
+Expected<Stats> Manager::upload_folder(const fs::path& folder, const std::string& bucket, const std::string& prefix,
+                                       Mode mode) {
+  if (!util::is_dir(folder)) return util::fail(util::ErrorKind::not_found, folder.string() + ": not a folder");
+  std::map<std::string, s3::ObjectInfo> remote;
+  if (mode == Mode::sync) {
+    auto listing = m_client.list(bucket, prefix.empty() || prefix.ends_with("/") ? prefix : prefix + "/");
+    if (!listing) return std::unexpected(listing.error());
+    for (auto& object : listing->objects)
+      remote.emplace(object.key, std::move(object));
+  }
+  std::vector<UploadItem> items;
+  Stats skipped;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::follow_directory_symlink, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const auto key = join_key(prefix, it->path().lexically_relative(folder).generic_string());
+    const auto size = it->file_size(ec);
+    if (const auto found = remote.find(key); found != remote.end() && found->second.size == size &&
+                                             parse_s3_time(found->second.last_modified) >= mtime_of(it->path())) {
+      ++skipped.skipped;
+      continue;
+    }
+    items.push_back({it->path(), key, size});
+  }
+  if (ec) return util::fail(util::ErrorKind::io, folder.string() + ": " + ec.message());
+  auto stats = upload_all(bucket, std::move(items));
+  if (stats) stats->skipped = skipped.skipped;
+  return stats;
+}
+
+Expected<Stats> Manager::upload_all(const std::string& bucket, std::vector<UploadItem> items) {
+  Stats stats;
+  uint64_t total = 0;
+  for (const auto& item : items)
+    total += item.size;
+  Progress progress(m_options.progress, total);
+
+  struct Multipart {
+    const UploadItem* item;
+    std::string upload_id;
+    std::vector<s3::PartInfo> parts;
+  };
+  std::vector<Multipart> multiparts;
+  std::vector<Task> tasks;
+  std::mutex parts_mutex;
+  for (const auto& item : items) {
+    if (item.size < m_options.multipart_threshold) {
+      tasks.push_back([&, &item = item]() -> Expected<void> {
+        auto etag = m_client.put(bucket, item.key, FileRange{item.file.string(), 0, item.size});
+        if (!etag) return std::unexpected(etag.error());
+        progress.add(item.size);
+        return {};
+      });
+    } else {
+      multiparts.push_back({&item, "", {}});
+    }
+  }
+  // Phase 1: start every multipart upload (not retried: a retry could orphan an upload).
+  for (auto& upload : multiparts) {
+    auto id = m_client.create_multipart(bucket, upload.item->key);
+    if (!id) {
+      for (auto& started : multiparts) {
+        if (!started.upload_id.empty()) (void)m_client.abort_multipart(bucket, started.item->key, started.upload_id);
+      }
+      return std::unexpected(id.error());
+    }
+    upload.upload_id = *id;
+    const uint64_t count = (upload.item->size + m_options.part_size - 1) / m_options.part_size;
+    upload.parts.resize(count);
+    for (uint64_t i = 0; i < count; ++i) {
+      tasks.push_back([&, &upload = upload, i]() -> Expected<void> {
+        const uint64_t offset = i * m_options.part_size;
+        const uint64_t length = std::min<uint64_t>(m_options.part_size, upload.item->size - offset);
+        auto part = m_client.upload_part(bucket, upload.item->key, upload.upload_id, static_cast<int>(i + 1),
+                                         FileRange{upload.item->file.string(), offset, length});
+        if (!part) return std::unexpected(part.error());
+        std::lock_guard lock(parts_mutex);
+        upload.parts[i] = std::move(*part);
+        progress.add(length);
+        return {};
+      });
+    }
+  }
+  // Phase 2: every small file and every part, on one pool.
+  auto sent = run_parallel(tasks, m_options.concurrency);
+  // Phase 3: complete the multipart uploads, or abort them all so nothing stays open.
+  if (sent) {
+    std::vector<Task> completions;
+    for (auto& upload : multiparts) {
+      completions.push_back([&, &upload = upload]() -> Expected<void> {
+        auto etag = m_client.complete_multipart(bucket, upload.item->key, upload.upload_id, upload.parts);
+        if (!etag) return std::unexpected(etag.error());
+        upload.upload_id.clear();
+        return {};
+      });
+    }
+    sent = run_parallel(completions, m_options.concurrency);
+  }
+  if (!sent) {
+    for (auto& upload : multiparts) {
+      if (!upload.upload_id.empty()) (void)m_client.abort_multipart(bucket, upload.item->key, upload.upload_id);
+    }
+    return std::unexpected(sent.error());
+  }
+  stats.files = items.size();
+  stats.bytes = total;
+  return stats;
+}
+
+Expected<Stats> Manager::download_file(const std::string& bucket, const std::string& key, const fs::path& file) {
+  auto object = m_client.head(bucket, key);
+  if (!object) return std::unexpected(object.error());
+  return download_all(bucket, {{*object, file}});
+}
+
+Expected<Stats> Manager::download_prefix(const std::string& bucket, const std::string& prefix, const fs::path& folder,
+                                         Mode mode) {
+  const std::string listed = prefix.empty() || prefix.ends_with("/") ? prefix : prefix + "/";
+  auto listing = m_client.list(bucket, listed);
+  if (!listing) return std::unexpected(listing.error());
+  std::vector<DownloadItem> items;
+  Stats skipped;
+  // Every key is checked before anything is written.
+  for (auto& object : listing->objects) {
+    if (object.key.ends_with("/") && object.size == 0) continue; // a "folder" marker
+    auto path = s3::local_path_for_key(folder, listed, object.key);
+    if (!path) return std::unexpected(path.error());
+    std::error_code ec;
+    if (mode == Mode::sync && fs::is_regular_file(*path, ec) && fs::file_size(*path, ec) == object.size &&
+        mtime_of(*path) >= parse_s3_time(object.last_modified)) {
+      ++skipped.skipped;
+      continue;
+    }
+    items.push_back({std::move(object), std::move(*path)});
+  }
+  auto stats = download_all(bucket, std::move(items));
+  if (stats) stats->skipped = skipped.skipped;
+  return stats;
+}
+
+Expected<Stats> Manager::download_all(const std::string& bucket, std::vector<DownloadItem> items) {
+  uint64_t total = 0;
+  for (const auto& item : items) {
+    total += item.object.size;
+    if (auto made = util::make_directories(item.file.parent_path()); !made) return std::unexpected(made.error());
+  }
+  Progress progress(m_options.progress, total);
+
+  struct Ranged {
+    const DownloadItem* item;
+    std::string temp;
+    util::UniqueFd fd;
+  };
+  std::vector<std::unique_ptr<Ranged>> ranged;
+  std::vector<Task> tasks;
+  const uint64_t range_size = std::max(m_options.part_size, m_options.download_range_size);
+  const auto cleanup = [&] {
+    for (auto& r : ranged)
+      ::unlink(r->temp.c_str());
+  };
+  for (const auto& item : items) {
+    if (item.object.size <= range_size) {
+      tasks.push_back([&, &item = item]() -> Expected<void> {
+        auto info = m_client.download(bucket, item.object.key, item.file.string());
+        if (!info) return std::unexpected(info.error());
+        progress.add(info->size);
+        return {};
+      });
+      continue;
+    }
+    auto r = std::make_unique<Ranged>();
+    r->item = &item;
+    r->temp = temp_name(item.file);
+    r->fd.reset(::open(r->temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!r->fd.valid() || ::ftruncate(r->fd.get(), static_cast<off_t>(item.object.size)) != 0) {
+      const auto error = util::errno_message(r->temp, errno);
+      ranged.push_back(std::move(r));
+      cleanup();
+      return util::fail(util::ErrorKind::io, error);
+    }
+    const uint64_t count = (item.object.size + range_size - 1) / range_size;
+    for (uint64_t i = 0; i < count; ++i) {
+      tasks.push_back([&, r = r.get(), i, range_size]() -> Expected<void> {
+        const uint64_t first = i * range_size;
+        const uint64_t last = std::min(first + range_size, r->item->object.size) - 1;
+        uint64_t offset = first;
+        std::string write_error;
+        const BodySink sink = [&](std::string_view piece) {
+          if (::pwrite(r->fd.get(), piece.data(), piece.size(), static_cast<off_t>(offset)) !=
+              static_cast<ssize_t>(piece.size())) {
+            write_error = util::errno_message(r->temp, errno);
+            return false;
+          }
+          offset += piece.size();
+          return true;
+        };
+        // Pinned to the listed ETag: if the object changes mid-download, the parts fail
+        // instead of mixing two versions.
+        auto got = m_client.get(
+            bucket, r->item->object.key, sink, [&] { offset = first; }, std::pair{first, last}, r->item->object.etag);
+        if (!got)
+          return std::unexpected(write_error.empty() ? got.error() : util::Error{util::ErrorKind::io, write_error});
+        progress.add(last - first + 1);
+        return {};
+      });
+    }
+    ranged.push_back(std::move(r));
+  }
+  if (auto done = run_parallel(tasks, m_options.concurrency); !done) {
+    cleanup();
+    return std::unexpected(done.error());
+  }
+  for (auto& r : ranged) {
+    if (::close(r->fd.release()) != 0 || ::rename(r->temp.c_str(), r->item->file.c_str()) != 0) {
+      const auto error = util::errno_message(r->item->file.string(), errno);
+      cleanup();
+      return util::fail(util::ErrorKind::io, error);
+    }
+  }
+  return Stats{items.size(), total, 0};
+}
+
+} // namespace sagerun::aws::transfer

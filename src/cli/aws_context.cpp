@@ -1,0 +1,67 @@
+#include "cli/aws_context.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "aws/curl/curl_client.hpp"
+#include "aws/endpoints.hpp"
+#include "cli/command_table.hpp"
+
+namespace sagerun::cli {
+
+void add_aws_flags(CLI::App& app, AwsFlags& flags) {
+  app.add_option("--endpoint-url", flags.endpoint_url, "the service endpoint (an S3-compatible server, say)");
+  app.add_option("--region", flags.region, "the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)");
+  app.add_option("--profile", flags.profile, "the profile in ~/.aws/credentials and ~/.aws/config");
+}
+
+Expected<S3Context> make_s3_context(const AwsFlags& flags, const util::EnvMap& env) {
+  S3Context context;
+  auto region = aws::resolve_region(env, flags.region, flags.profile);
+  // S3 itself works without a region for custom endpoints; AWS needs one to sign.
+  std::string chosen = region ? *region : "us-east-1";
+  const auto endpoint = aws::resolve_endpoint("s3", chosen, env, flags.endpoint_url);
+  if (!region && endpoint.url.find("amazonaws.com") != std::string::npos) return std::unexpected(region.error());
+  context.http = aws::make_curl_client();
+  aws::CredentialOptions options;
+  options.profile = flags.profile;
+  context.credentials = std::make_unique<aws::CredentialsProvider>(env, options, *context.http);
+  auto* provider = context.credentials.get();
+  aws::s3::ClientConfig config{endpoint.url, endpoint.path_style,
+                               endpoint.signing_region.empty() ? chosen : endpoint.signing_region,
+                               aws::retry_policy_from(env)};
+  if (const auto stall = util::lookup(env, "SAGERUN_HTTP_STALL_SECONDS")) {
+    config.stall_timeout = std::chrono::seconds(std::max(1, std::atoi(stall->c_str())));
+  }
+  context.client = std::make_unique<aws::s3::Client>(*context.http, [provider] { return provider->get(); }, config);
+  return context;
+}
+
+void add_transfer_flags(CLI::App& app, TransferFlags& flags) {
+  app.add_option("--concurrency", flags.concurrency, "requests in flight at once")->check(CLI::Range(1, 64));
+  app.add_option("--part-size", flags.part_size_mib,
+                 "multipart part size and download range size in MiB (5 to 5120; default 8 up, 64 down)")
+      ->check(CLI::Range(5.0, 5120.0));
+  app.add_flag("--quiet,-q", flags.quiet, "print nothing but errors");
+}
+
+aws::transfer::Options transfer_options(const TransferFlags& flags) {
+  aws::transfer::Options options;
+  options.concurrency = flags.concurrency;
+  if (flags.part_size_mib) {
+    options.part_size = static_cast<uint64_t>(*flags.part_size_mib * (1 << 20));
+    options.download_range_size = options.part_size;
+  }
+  options.multipart_threshold = options.part_size;
+  options.progress = !flags.quiet && ::isatty(STDERR_FILENO) != 0;
+  return options;
+}
+
+int report(const util::Error& error) {
+  std::cerr << "sagerun: error: " << error.message << "\n";
+  return k_exit_error;
+}
+
+} // namespace sagerun::cli

@@ -1,0 +1,123 @@
+// sagerun s3 ls|cp|sync: the transfer engine the runner uses, on the command line.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+
+#include "aws/s3/uri.hpp"
+#include "cli/aws_context.hpp"
+#include "cli/command_table.hpp"
+#include "util/files.hpp"
+
+namespace sagerun::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using aws::transfer::Mode;
+
+int list(const AwsFlags& aws_flags, const std::string& uri, bool recursive) {
+  auto location = aws::s3::parse_uri(uri);
+  if (!location) return report(location.error());
+  auto context = make_s3_context(aws_flags, util::current_environment());
+  if (!context) return report(context.error());
+  auto listing = context->client->list(location->bucket, location->key, recursive ? "" : "/");
+  if (!listing) return report(listing.error());
+  for (const auto& prefix : listing->common_prefixes) {
+    std::printf("%30s %s\n", "PRE", prefix.substr(location->key.size()).c_str());
+  }
+  for (const auto& object : listing->objects) {
+    std::string when = object.last_modified.substr(0, 19);
+    if (when.size() > 10) when[10] = ' ';
+    const std::string name = recursive ? object.key : object.key.substr(location->key.size());
+    std::printf("%s %10llu %s\n", when.c_str(), static_cast<unsigned long long>(object.size), name.c_str());
+  }
+  return k_exit_ok;
+}
+
+void summary(bool quiet, const char* verb, const aws::transfer::Stats& stats,
+             std::chrono::steady_clock::time_point start) {
+  if (quiet) return;
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::fprintf(stderr, "%s %zu files, %.1f MiB in %.2f s", verb, stats.files,
+               static_cast<double>(stats.bytes) / (1 << 20), seconds);
+  if (stats.skipped > 0) std::fprintf(stderr, " (%zu up to date)", stats.skipped);
+  std::fputc('\n', stderr);
+}
+
+int transfer(const AwsFlags& aws_flags, const TransferFlags& flags, const std::string& source,
+             const std::string& target, bool recursive, Mode mode) {
+  const bool from_s3 = source.starts_with("s3://");
+  const bool to_s3 = target.starts_with("s3://");
+  if (from_s3 == to_s3) {
+    return report({util::ErrorKind::invalid_input, "one of SOURCE and TARGET must be s3://…, the other a local path"});
+  }
+  auto context = make_s3_context(aws_flags, util::current_environment());
+  if (!context) return report(context.error());
+  aws::transfer::Manager manager(*context->client, transfer_options(flags));
+  const auto start = std::chrono::steady_clock::now();
+  Expected<aws::transfer::Stats> stats = aws::transfer::Stats{};
+  if (to_s3) {
+    auto location = aws::s3::parse_uri(target);
+    if (!location) return report(location.error());
+    if (recursive || mode == Mode::sync) {
+      stats = manager.upload_folder(source, location->bucket, location->key, mode);
+    } else {
+      std::string key = location->key;
+      if (key.empty() || key.ends_with("/")) key += fs::path(source).filename().string();
+      stats = manager.upload_file(source, location->bucket, key);
+    }
+  } else {
+    auto location = aws::s3::parse_uri(source);
+    if (!location) return report(location.error());
+    if (recursive || mode == Mode::sync) {
+      stats = manager.download_prefix(location->bucket, location->key, target, mode);
+    } else {
+      fs::path file = target;
+      if (util::is_dir(file) || target.ends_with("/")) file /= fs::path(location->key).filename();
+      stats = manager.download_file(location->bucket, location->key, file);
+    }
+  }
+  if (!stats) return report(stats.error());
+  summary(flags.quiet, to_s3 ? "upload:" : "download:", *stats, start);
+  return k_exit_ok;
+}
+
+} // namespace
+
+int cmd_s3(std::span<char*> args) {
+  CLI::App app{"Copy and list S3 objects with sagerun's transfer engine.", "sagerun s3"};
+  app.require_subcommand(1);
+  AwsFlags aws_flags;
+  TransferFlags flags;
+  std::string source, target, uri;
+  bool recursive = false;
+
+  auto* ls = app.add_subcommand("ls", "list objects under s3://bucket[/prefix]");
+  ls->add_option("uri", uri, "s3://bucket[/prefix]")->required();
+  ls->add_flag("--recursive,-r", recursive, "every object under the prefix, not one level");
+  add_aws_flags(*ls, aws_flags);
+
+  auto* cp = app.add_subcommand("cp", "copy a file or (with --recursive) a folder to or from S3");
+  cp->add_option("source", source, "a local path or s3://bucket/key")->required();
+  cp->add_option("target", target, "a local path or s3://bucket/key")->required();
+  cp->add_flag("--recursive,-r", recursive, "copy a folder / every object under a prefix");
+  add_aws_flags(*cp, aws_flags);
+  add_transfer_flags(*cp, flags);
+
+  auto* sync = app.add_subcommand(
+      "sync", "make a prefix hold a folder's files, or a folder a prefix's objects (new or changed only)");
+  sync->add_option("source", source, "a local folder or s3://bucket/prefix")->required();
+  sync->add_option("target", target, "a local folder or s3://bucket/prefix")->required();
+  add_aws_flags(*sync, aws_flags);
+  add_transfer_flags(*sync, flags);
+
+  try {
+    app.parse(static_cast<int>(args.size()), args.data());
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
+  }
+  if (ls->parsed()) return list(aws_flags, uri, recursive);
+  if (cp->parsed()) return transfer(aws_flags, flags, source, target, recursive, Mode::copy);
+  return transfer(aws_flags, flags, source, target, true, Mode::sync);
+}
+
+} // namespace sagerun::cli
