@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <vector>
@@ -68,7 +69,7 @@ size_t write_body(char* data, size_t size, size_t count, void* user) {
   if (t.sink && *t.sink && status >= 200 && status < 300) {
     if (!(*t.sink)(std::string_view(data, n))) {
       t.sink_failed = true;
-      return 0;  // aborts the transfer
+      return 0; // aborts the transfer
     }
     return n;
   }
@@ -80,20 +81,38 @@ size_t write_header(char* data, size_t size, size_t count, void* user) {
   auto& t = *static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
   if (line.starts_with("HTTP/")) {
-    t.response.headers.clear();  // a new block: after 100 Continue or a redirect
+    t.response.headers.clear(); // a new block: after 100 Continue or a redirect
     return size * count;
   }
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return size * count;
   auto value = line.substr(colon + 1);
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
   t.response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
   return size * count;
 }
 
+// NO_PROXY as the user set it, plus the instance-metadata and container-credential addresses.
+const std::string& no_proxy_list() {
+  static const std::string list = [] {
+    std::string value;
+    for (const char* name : {"NO_PROXY", "no_proxy"}) {
+      if (const char* set = std::getenv(name); set != nullptr && *set != '\0') {
+        value = set;
+        break;
+      }
+    }
+    return value + (value.empty() ? "" : ",") +
+           "169.254.169.254,169.254.170.2,169.254.170.23,fd00:ec2::254,fd00:ec2::23";
+  }();
+  return list;
+}
+
 class CurlClient final : public HttpClient {
- public:
+public:
   Expected<HttpResponse> send(const HttpRequest& request, const BodySink& sink) override {
     Easy handle = acquire();
     if (!handle) return util::fail(util::ErrorKind::internal, "curl_easy_init failed");
@@ -102,14 +121,14 @@ class CurlClient final : public HttpClient {
     return result;
   }
 
- private:
+private:
   Easy acquire() {
     {
       std::lock_guard lock(m_mutex);
       if (!m_idle.empty()) {
         Easy handle = std::move(m_idle.back());
         m_idle.pop_back();
-        curl_easy_reset(handle.get());  // keeps the connection cache
+        curl_easy_reset(handle.get()); // keeps the connection cache
         return handle;
       }
     }
@@ -150,7 +169,9 @@ class CurlClient final : public HttpClient {
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.stall_timeout.count()));
-    curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);  // the signature covers the path as it is
+    curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L); // the signature covers the path as it is
+    // Credential endpoints are never reached through a proxy (as the AWS CLI does it).
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, no_proxy_list().c_str());
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, write_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
@@ -176,7 +197,8 @@ class CurlClient final : public HttpClient {
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
     const CURLcode rc = curl_easy_perform(curl);
     if (rc != CURLE_OK) {
-      if (t.sink_failed) return util::fail(util::ErrorKind::io, method + " " + request.url + ": the receiver stopped the transfer");
+      if (t.sink_failed)
+        return util::fail(util::ErrorKind::io, method + " " + request.url + ": the receiver stopped the transfer");
       const std::string detail = error[0] != '\0' ? error : curl_easy_strerror(rc);
       return util::fail(util::ErrorKind::io, method + " " + request.url + ": " + detail);
     }
@@ -190,11 +212,11 @@ class CurlClient final : public HttpClient {
   std::vector<Easy> m_idle;
 };
 
-}  // namespace
+} // namespace
 
 std::unique_ptr<HttpClient> make_curl_client() {
   static CurlGlobal global;
   return std::make_unique<CurlClient>();
 }
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws
