@@ -13,48 +13,32 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 
-def processes_with(token):
-    """PIDs whose command line holds `token`."""
-    found = []
+def processes():
+    """(pid, state, ppid, cmdline) of every process still readable in /proc."""
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
             continue
         try:
+            with open("/proc/%s/stat" % pid) as f:
+                state, ppid = f.read().rsplit(")", 1)[1].split()[:2]
             with open("/proc/%s/cmdline" % pid, "rb") as f:
-                if token.encode() in f.read():
-                    found.append(int(pid))
+                cmdline = f.read()
         except OSError:
-            pass
-    return found
+            continue
+        yield int(pid), state, int(ppid), cmdline
+
+
+def processes_with(token):
+    """PIDs whose command line holds `token`."""
+    return [pid for pid, _, _, cmdline in processes() if token.encode() in cmdline]
 
 
 def children_of(parent):
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                if int(f.read().rsplit(")", 1)[1].split()[1]) == parent:
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
+    return [pid for pid, _, ppid, _ in processes() if ppid == parent]
 
 
 def zombies_of(parent):
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] == "Z" and int(fields[1]) == parent:
-            found.append(int(pid))
-    return found
+    return [pid for pid, state, ppid, _ in processes() if state == "Z" and ppid == parent]
 
 
 def wait_for(predicate, timeout=10.0):
