@@ -46,7 +46,8 @@ std::string lower(std::string text) {
   return text;
 }
 
-ResolvedCredentials make(std::string access, std::string secret, std::optional<std::string> token, std::string source) {
+ResolvedCredentials make(std::string access, std::string secret, const std::optional<std::string>& token,
+                         std::string source) {
   return {{std::move(access), std::move(secret), token.value_or("")}, std::move(source), std::nullopt};
 }
 

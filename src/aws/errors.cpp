@@ -9,20 +9,20 @@ namespace {
 
 std::string code_for_status(int status) {
   switch (status) {
-    case 301: return "PermanentRedirect";
-    case 400: return "BadRequest";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 409: return "Conflict";
-    case 412: return "PreconditionFailed";
-    case 429: return "TooManyRequests";
-    case 500: return "InternalError";
-    case 503: return "ServiceUnavailable";
-    default: return "HTTP" + std::to_string(status);
+  case 301: return "PermanentRedirect";
+  case 400: return "BadRequest";
+  case 403: return "Forbidden";
+  case 404: return "NotFound";
+  case 409: return "Conflict";
+  case 412: return "PreconditionFailed";
+  case 429: return "TooManyRequests";
+  case 500: return "InternalError";
+  case 503: return "ServiceUnavailable";
+  default: return "HTTP" + std::to_string(status);
   }
 }
 
-}  // namespace
+} // namespace
 
 std::string ServiceError::describe() const {
   std::string text = code;
@@ -48,6 +48,7 @@ ServiceError parse_service_error(const HttpResponse& response) {
       error.code = type;
       error.message = json.value("message", json.value("Message", std::string()));
     } catch (const nlohmann::json::exception&) {
+      error.message = "(the error body is not valid JSON)"; // the code then comes from the status
     }
   }
   if (error.code.empty()) {
@@ -62,10 +63,10 @@ ServiceError parse_service_error(const HttpResponse& response) {
 }
 
 util::Error to_error(const ServiceError& error, const std::string& context) {
-  const auto kind = error.status == 404 ? util::ErrorKind::not_found
+  const auto kind = error.status == 404   ? util::ErrorKind::not_found
                     : error.status >= 500 ? util::ErrorKind::io
                                           : util::ErrorKind::invalid_input;
   return util::Error{kind, context + ": " + error.describe()};
 }
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

@@ -11,7 +11,7 @@ namespace sagerun::aws {
 
 struct ServiceError {
   int status = 0;
-  std::string code;     // "NoSuchKey", "ValidationException", …
+  std::string code; // "NoSuchKey", "ValidationException", …
   std::string message;
   std::string request_id;
 
@@ -24,4 +24,4 @@ ServiceError parse_service_error(const HttpResponse& response);
 // A util::Error carrying the service's code and message, with `context` ("GET s3://b/k") first.
 util::Error to_error(const ServiceError& error, const std::string& context);
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

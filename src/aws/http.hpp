@@ -30,10 +30,10 @@ struct FileRange {
 
 struct HttpRequest {
   std::string method = "GET";
-  std::string url;  // scheme://host[:port]/path[?query], path and query already URI-encoded
+  std::string url; // scheme://host[:port]/path[?query], path and query already URI-encoded
   Headers headers;
   std::string body;
-  std::optional<FileRange> body_file;  // used instead of `body` when set
+  std::optional<FileRange> body_file; // used instead of `body` when set
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
   // Abort when fewer than 1 byte/s arrive for this long (a stalled server).
   std::chrono::seconds stall_timeout{std::chrono::seconds(30)};
@@ -42,7 +42,7 @@ struct HttpRequest {
 struct HttpResponse {
   int status = 0;
   Headers headers;
-  std::string body;  // empty when the body went to a sink
+  std::string body; // empty when the body went to a sink
   std::optional<std::string> header(std::string_view name) const { return find_header(headers, name); }
 };
 
@@ -51,7 +51,7 @@ struct HttpResponse {
 using BodySink = std::function<bool(std::string_view)>;
 
 class HttpClient {
- public:
+public:
   virtual ~HttpClient() = default;
   // Sends one request. Transport failures (refused, reset, timeout, TLS) are errors of kind io;
   // any HTTP status, 4xx and 5xx included, is a response.
@@ -61,11 +61,11 @@ class HttpClient {
 // Splits "scheme://host:port/path?query" into its parts; false when malformed.
 struct UrlParts {
   std::string scheme;
-  std::string host;  // without brackets for IPv6
-  int port = 0;      // 80/443 when not given
-  std::string path;  // "/" at least
-  std::string query; // without '?'
-  std::string authority() const;  // host[:port] as the Host header wants it (port only if not default)
+  std::string host;              // without brackets for IPv6
+  int port = 0;                  // 80/443 when not given
+  std::string path;              // "/" at least
+  std::string query;             // without '?'
+  std::string authority() const; // host[:port] as the Host header wants it (port only if not default)
 };
 std::optional<UrlParts> parse_url(std::string_view url);
 
@@ -74,4 +74,4 @@ std::optional<UrlParts> parse_url(std::string_view url);
 std::string uri_encode(std::string_view text, bool keep_slash);
 std::string uri_decode(std::string_view text);
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

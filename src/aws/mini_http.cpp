@@ -37,7 +37,7 @@ std::string ssl_error(const std::string& what) {
 
 // One connection: plain or TLS, with every read and write bounded by the stall timeout.
 class Connection {
- public:
+public:
   Expected<void> open(const UrlParts& url, std::chrono::seconds stall) {
     m_stall_ms = static_cast<int>(std::chrono::milliseconds(stall).count());
     addrinfo hints{};
@@ -91,7 +91,7 @@ class Connection {
     }
   }
 
- private:
+private:
   Expected<void> start_tls(const std::string& host) {
     m_ctx.reset(SSL_CTX_new(TLS_client_method()));
     if (!m_ctx) return util::fail(util::ErrorKind::io, ssl_error("TLS"));
@@ -116,7 +116,7 @@ class Connection {
 
 // Buffered reading of the response: lines for the head, exact counts for the body.
 class Reader {
- public:
+public:
   explicit Reader(Connection& connection) : m_connection(connection) {}
 
   bool line(std::string& out) {
@@ -146,7 +146,7 @@ class Reader {
     return true;
   }
 
- private:
+private:
   bool fill() {
     if (m_pos > 0) {
       m_buffer.erase(0, m_pos);
@@ -169,12 +169,14 @@ class Reader {
 };
 
 class MinimalClient final : public HttpClient {
- public:
+public:
   Expected<HttpResponse> send(const HttpRequest& request, const BodySink& sink) override {
     const auto url = parse_url(request.url);
     if (!url) return util::fail(util::ErrorKind::invalid_input, "malformed URL: " + request.url);
     const std::string context = request.method + " " + request.url;
-    const auto io_error = [&](const std::string& what) { return util::fail(util::ErrorKind::io, context + ": " + what); };
+    const auto io_error = [&](const std::string& what) {
+      return util::fail(util::ErrorKind::io, context + ": " + what);
+    };
 
     std::string body = request.body;
     if (request.body_file) {
@@ -182,9 +184,11 @@ class MinimalClient final : public HttpClient {
       if (!content) return std::unexpected(content.error());
       body = content->substr(request.body_file->offset, request.body_file->length);
     }
-    std::string head = request.method + " " + url->path + (url->query.empty() ? "" : "?" + url->query) + " HTTP/1.1\r\n";
+    std::string head =
+        request.method + " " + url->path + (url->query.empty() ? "" : "?" + url->query) + " HTTP/1.1\r\n";
     if (!find_header(request.headers, "Host")) head += "Host: " + url->authority() + "\r\n";
-    for (const auto& [name, value] : request.headers) head += name + ": " + value + "\r\n";
+    for (const auto& [name, value] : request.headers)
+      head += name + ": " + value + "\r\n";
     if (!body.empty() || (request.method != "GET" && request.method != "HEAD")) {
       head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
     }
@@ -197,16 +201,18 @@ class MinimalClient final : public HttpClient {
     Reader reader(connection);
     HttpResponse response;
     std::string line;
-    do {  // skip interim 1xx responses
+    do { // skip interim 1xx responses
       if (!reader.line(line)) return io_error("connection closed before a response");
-      if (!line.starts_with("HTTP/1.") || line.size() < 12) return io_error("not an HTTP response: " + line.substr(0, 80));
+      if (!line.starts_with("HTTP/1.") || line.size() < 12)
+        return io_error("not an HTTP response: " + line.substr(0, 80));
       std::from_chars(line.data() + 9, line.data() + 12, response.status);
       response.headers.clear();
       while (reader.line(line) && !line.empty()) {
         const auto colon = line.find(':');
         if (colon == std::string::npos) continue;
         size_t start = colon + 1;
-        while (start < line.size() && line[start] == ' ') ++start;
+        while (start < line.size() && line[start] == ' ')
+          ++start;
         response.headers.emplace_back(line.substr(0, colon), line.substr(start));
       }
     } while (response.status >= 100 && response.status < 200);
@@ -240,13 +246,13 @@ class MinimalClient final : public HttpClient {
   }
 };
 
-}  // namespace
+} // namespace
 
 std::string ca_bundle_path() {
   if (const char* env = std::getenv("SSL_CERT_FILE"); env != nullptr && util::is_file(env)) return env;
-  for (const char* candidate : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
-                                "/etc/ssl/ca-bundle.pem", "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-                                "/etc/ssl/cert.pem"}) {
+  for (const char* candidate :
+       {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem",
+        "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", "/etc/ssl/cert.pem"}) {
     if (util::is_file(candidate)) return candidate;
   }
   return {};
@@ -254,4 +260,4 @@ std::string ca_bundle_path() {
 
 std::unique_ptr<HttpClient> make_minimal_client() { return std::make_unique<MinimalClient>(); }
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

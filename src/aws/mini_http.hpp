@@ -15,4 +15,4 @@ std::unique_ptr<HttpClient> make_minimal_client();
 // Ubuntu's, Amazon Linux/RHEL's, Alpine's and SUSE's usual paths.
 std::string ca_bundle_path();
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

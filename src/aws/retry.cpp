@@ -22,9 +22,15 @@ RetryPolicy retry_policy_from(const util::EnvMap& env) {
 bool is_retryable(const HttpResponse& response) {
   if (response.status >= 500 || response.status == 429) return true;
   if (response.status < 400) return false;
-  static constexpr std::array<std::string_view, 9> throttling = {
-      "SlowDown", "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
-      "RequestThrottled", "TooManyRequestsException", "RequestTimeout", "RequestTimeoutException"};
+  static constexpr std::array<std::string_view, 9> throttling = {"SlowDown",
+                                                                 "Throttling",
+                                                                 "ThrottlingException",
+                                                                 "ThrottledException",
+                                                                 "RequestLimitExceeded",
+                                                                 "RequestThrottled",
+                                                                 "TooManyRequestsException",
+                                                                 "RequestTimeout",
+                                                                 "RequestTimeoutException"};
   const auto code = parse_service_error(response).code;
   return std::find(throttling.begin(), throttling.end(), code) != throttling.end();
 }
@@ -47,4 +53,4 @@ Expected<HttpResponse> send_with_retries(HttpClient& http, const std::function<E
   }
 }
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

@@ -12,7 +12,7 @@
 namespace sagerun::aws {
 
 struct RetryPolicy {
-  int max_attempts = 5;  // AWS_MAX_ATTEMPTS
+  int max_attempts = 5; // AWS_MAX_ATTEMPTS
   std::chrono::milliseconds base{100};
   std::chrono::milliseconds cap{5000};
 };
@@ -29,4 +29,4 @@ Expected<HttpResponse> send_with_retries(HttpClient& http, const std::function<E
                                          const BodySink& sink, Idempotent idempotent, const RetryPolicy& policy,
                                          const std::function<void()>& before_attempt = {});
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

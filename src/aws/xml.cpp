@@ -23,7 +23,7 @@ void append_utf8(std::string& out, unsigned long cp) {
   }
 }
 
-}  // namespace
+} // namespace
 
 std::vector<std::string_view> elements(std::string_view document, std::string_view tag) {
   std::vector<std::string_view> found;
@@ -35,12 +35,12 @@ std::vector<std::string_view> elements(std::string_view document, std::string_vi
     if (after_name >= document.size()) break;
     const char next = document[after_name];
     if (next != '>' && next != ' ' && next != '/' && next != '\t' && next != '\n' && next != '\r') {
-      pos = after_name;  // a longer tag name with the same prefix
+      pos = after_name; // a longer tag name with the same prefix
       continue;
     }
     const size_t tag_end = document.find('>', after_name);
     if (tag_end == std::string_view::npos) break;
-    if (document[tag_end - 1] == '/') {  // <tag/>
+    if (document[tag_end - 1] == '/') { // <tag/>
       found.emplace_back();
       pos = tag_end + 1;
       continue;
@@ -73,11 +73,16 @@ std::string unescape(std::string_view text) {
       continue;
     }
     const std::string_view entity = text.substr(i + 1, semi - i - 1);
-    if (entity == "amp") out.push_back('&');
-    else if (entity == "lt") out.push_back('<');
-    else if (entity == "gt") out.push_back('>');
-    else if (entity == "quot") out.push_back('"');
-    else if (entity == "apos") out.push_back('\'');
+    if (entity == "amp")
+      out.push_back('&');
+    else if (entity == "lt")
+      out.push_back('<');
+    else if (entity == "gt")
+      out.push_back('>');
+    else if (entity == "quot")
+      out.push_back('"');
+    else if (entity == "apos")
+      out.push_back('\'');
     else if (entity.size() > 1 && entity[0] == '#') {
       const bool hex = entity[1] == 'x' || entity[1] == 'X';
       const std::string_view digits = entity.substr(hex ? 2 : 1);
@@ -101,15 +106,15 @@ std::string escape(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+    case '&': out += "&amp;"; break;
+    case '<': out += "&lt;"; break;
+    case '>': out += "&gt;"; break;
+    case '"': out += "&quot;"; break;
+    case '\'': out += "&apos;"; break;
+    default: out.push_back(c);
     }
   }
   return out;
 }
 
-}  // namespace sagerun::aws::xml
+} // namespace sagerun::aws::xml

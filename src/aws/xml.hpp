@@ -21,4 +21,4 @@ std::string unescape(std::string_view text);
 // The five special characters escaped, for request bodies.
 std::string escape(std::string_view text);
 
-}  // namespace sagerun::aws::xml
+} // namespace sagerun::aws::xml

@@ -56,7 +56,7 @@ size_t read_body(char* buffer, size_t size, size_t count, void* user) {
   }
   const auto& body = t.request->body;
   const size_t n = std::min<size_t>(room, body.size() - t.sent);
-  std::memcpy(buffer, body.data() + t.sent, n);
+  std::copy_n(body.data() + t.sent, n, buffer);
   t.sent += n;
   return n;
 }

@@ -10,4 +10,4 @@ namespace sagerun::aws {
 
 std::unique_ptr<HttpClient> make_curl_client();
 
-}  // namespace sagerun::aws
+} // namespace sagerun::aws

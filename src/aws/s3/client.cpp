@@ -241,7 +241,7 @@ Expected<std::string> Client::put(const std::string& bucket, const std::string& 
   if (!response) return std::unexpected(response.error());
   if (response->status != 200)
     return std::unexpected(to_error(parse_service_error(*response), "PUT s3://" + bucket + "/" + key));
-  const auto etag = strip_quotes(response->header("ETag").value_or(""));
+  auto etag = strip_quotes(response->header("ETag").value_or(""));
   if (is_plain_md5(etag) && etag != *md5) {
     return util::fail(util::ErrorKind::io,
                       "PUT s3://" + bucket + "/" + key + ": the server's ETag does not match the MD5 sent");
@@ -309,7 +309,7 @@ Expected<std::string> Client::complete_multipart(const std::string& bucket, cons
     return std::unexpected(
         to_error(parse_service_error(*response), "complete multipart upload s3://" + bucket + "/" + key));
   }
-  const auto etag = strip_quotes(xml::first(response->body, "ETag").value_or(""));
+  auto etag = strip_quotes(xml::first(response->body, "ETag").value_or(""));
   const auto expected = multipart_etag(parts);
   if (!etag.empty() && etag.find('-') != std::string::npos && etag != expected) {
     return util::fail(util::ErrorKind::io, "s3://" + bucket + "/" + key + ": the multipart ETag " + etag +

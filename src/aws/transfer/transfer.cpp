@@ -17,6 +17,7 @@
 #include "aws/s3/uri.hpp"
 #include "util/fd.hpp"
 #include "util/files.hpp"
+#include "util/log.hpp"
 
 namespace sagerun::aws::transfer {
 namespace {
@@ -125,6 +126,17 @@ std::string join_key(const std::string& prefix, const std::string& relative) {
   return prefix.ends_with("/") ? prefix + relative : prefix + "/" + relative;
 }
 
+// Aborts every multipart upload still open, so a failed transfer leaves nothing on the server;
+// an abort that fails too is reported, not hidden.
+void Manager::abort_all(const std::string& bucket, const std::vector<std::pair<std::string, std::string>>& uploads) {
+  for (const auto& [key, upload_id] : uploads) {
+    if (auto aborted = m_client.abort_multipart(bucket, key, upload_id); !aborted) {
+      util::log::warn("could not abort the multipart upload of s3://" + bucket + "/" + key + " (" + upload_id +
+                      "): " + aborted.error().message);
+    }
+  }
+}
+
 Expected<Stats> Manager::upload_file(const fs::path& file, const std::string& bucket, const std::string& key) {
   std::error_code ec;
   const auto size = fs::file_size(file, ec);
@@ -158,12 +170,12 @@ Expected<Stats> Manager::upload_folder(const fs::path& folder, const std::string
     items.push_back({it->path(), key, size});
   }
   if (ec) return util::fail(util::ErrorKind::io, folder.string() + ": " + ec.message());
-  auto stats = upload_all(bucket, std::move(items));
+  auto stats = upload_all(bucket, items);
   if (stats) stats->skipped = skipped.skipped;
   return stats;
 }
 
-Expected<Stats> Manager::upload_all(const std::string& bucket, std::vector<UploadItem> items) {
+Expected<Stats> Manager::upload_all(const std::string& bucket, const std::vector<UploadItem>& items) {
   Stats stats;
   uint64_t total = 0;
   for (const auto& item : items)
@@ -176,6 +188,13 @@ Expected<Stats> Manager::upload_all(const std::string& bucket, std::vector<Uploa
     std::vector<s3::PartInfo> parts;
   };
   std::vector<Multipart> multiparts;
+  const auto open_uploads = [](const std::vector<Multipart>& all) {
+    std::vector<std::pair<std::string, std::string>> open;
+    for (const auto& upload : all) {
+      if (!upload.upload_id.empty()) open.emplace_back(upload.item->key, upload.upload_id);
+    }
+    return open;
+  };
   std::vector<Task> tasks;
   std::mutex parts_mutex;
   for (const auto& item : items) {
@@ -194,9 +213,7 @@ Expected<Stats> Manager::upload_all(const std::string& bucket, std::vector<Uploa
   for (auto& upload : multiparts) {
     auto id = m_client.create_multipart(bucket, upload.item->key);
     if (!id) {
-      for (auto& started : multiparts) {
-        if (!started.upload_id.empty()) (void)m_client.abort_multipart(bucket, started.item->key, started.upload_id);
-      }
+      abort_all(bucket, open_uploads(multiparts));
       return std::unexpected(id.error());
     }
     upload.upload_id = *id;
@@ -221,6 +238,7 @@ Expected<Stats> Manager::upload_all(const std::string& bucket, std::vector<Uploa
   // Phase 3: complete the multipart uploads, or abort them all so nothing stays open.
   if (sent) {
     std::vector<Task> completions;
+    completions.reserve(multiparts.size());
     for (auto& upload : multiparts) {
       completions.push_back([&, &upload = upload]() -> Expected<void> {
         auto etag = m_client.complete_multipart(bucket, upload.item->key, upload.upload_id, upload.parts);
@@ -232,9 +250,7 @@ Expected<Stats> Manager::upload_all(const std::string& bucket, std::vector<Uploa
     sent = run_parallel(completions, m_options.concurrency);
   }
   if (!sent) {
-    for (auto& upload : multiparts) {
-      if (!upload.upload_id.empty()) (void)m_client.abort_multipart(bucket, upload.item->key, upload.upload_id);
-    }
+    abort_all(bucket, open_uploads(multiparts));
     return std::unexpected(sent.error());
   }
   stats.files = items.size();
@@ -268,12 +284,12 @@ Expected<Stats> Manager::download_prefix(const std::string& bucket, const std::s
     }
     items.push_back({std::move(object), std::move(*path)});
   }
-  auto stats = download_all(bucket, std::move(items));
+  auto stats = download_all(bucket, items);
   if (stats) stats->skipped = skipped.skipped;
   return stats;
 }
 
-Expected<Stats> Manager::download_all(const std::string& bucket, std::vector<DownloadItem> items) {
+Expected<Stats> Manager::download_all(const std::string& bucket, const std::vector<DownloadItem>& items) {
   uint64_t total = 0;
   for (const auto& item : items) {
     total += item.object.size;

@@ -54,8 +54,9 @@ private:
     s3::ObjectInfo object;
     std::filesystem::path file;
   };
-  Expected<Stats> upload_all(const std::string& bucket, std::vector<UploadItem> items);
-  Expected<Stats> download_all(const std::string& bucket, std::vector<DownloadItem> items);
+  Expected<Stats> upload_all(const std::string& bucket, const std::vector<UploadItem>& items);
+  void abort_all(const std::string& bucket, const std::vector<std::pair<std::string, std::string>>& uploads);
+  Expected<Stats> download_all(const std::string& bucket, const std::vector<DownloadItem>& items);
 
   s3::Client& m_client;
   Options m_options;
