@@ -1,8 +1,10 @@
 #include "aws/mini_http.hpp"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -102,8 +104,15 @@ private:
     }
     m_ssl.reset(SSL_new(m_ctx.get()));
     SSL_set_fd(m_ssl.get(), m_fd.get());
-    SSL_set_tlsext_host_name(m_ssl.get(), host.c_str());
-    SSL_set1_host(m_ssl.get(), host.c_str());
+    // The certificate must name the host: a DNS name, or an IP address in its subjectAltName.
+    in6_addr ip{};
+    const bool literal = ::inet_pton(AF_INET, host.c_str(), &ip) == 1 || ::inet_pton(AF_INET6, host.c_str(), &ip) == 1;
+    if (literal) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(m_ssl.get()), host.c_str());
+    } else {
+      SSL_set_tlsext_host_name(m_ssl.get(), host.c_str());
+      SSL_set1_host(m_ssl.get(), host.c_str());
+    }
     if (SSL_connect(m_ssl.get()) != 1) return util::fail(util::ErrorKind::io, ssl_error("TLS handshake with " + host));
     return {};
   }

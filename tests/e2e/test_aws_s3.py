@@ -343,6 +343,54 @@ class TrainScriptMode(unittest.TestCase):
         self.assertNotIn(b"secret-token", result.stderr)
         self.assertFalse(tree.exists(".sagerun-sourcedir.tar.gz"))
 
+    def test_sourcedir_over_tls_and_an_untrusted_certificate_is_refused(self):
+        import ssl
+        import time
+        import urllib.request
+        folder = tempfile.mkdtemp(prefix="sagerun-tls-")
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        cert, key = os.path.join(folder, "cert.pem"), os.path.join(folder, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                       check=True, capture_output=True)
+        port = peers.free_port()
+        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port),
+                                   "-c", cert, "-k", key], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(server.wait)
+        self.addCleanup(server.terminate)
+        endpoint = "https://127.0.0.1:%d" % port
+        context = ssl.create_default_context(cafile=cert)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(endpoint + "/moto-api/", context=context, timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        import boto3
+        s3 = boto3.client("s3", endpoint_url=endpoint, verify=cert, region_name="us-east-1",
+                          aws_access_key_id=peers.ACCESS_KEY, aws_secret_access_key=peers.SECRET_KEY)
+        s3.create_bucket(Bucket="tls-code")
+        import io
+        import tarfile
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+            data = b"print('over tls')\n"
+            info = tarfile.TarInfo("entry.py")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        s3.put_object(Bucket="tls-code", Key="src/sourcedir.tar.gz", Body=archive.getvalue())
+        tree = harness.Tree(hyperparameters={"sagemaker_program": '"entry.py"',
+                                             "sagemaker_submit_directory": '"s3://tls-code/src/sourcedir.tar.gz"'})
+        self.addCleanup(tree.cleanup)
+        env = peers.aws_env(endpoint)
+        result = harness.run_train(tree, dict(env, SSL_CERT_FILE=cert))
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertEqual(result.stdout.decode().strip(), "over tls")
+        shutil.rmtree(tree.path("code"))
+        result = harness.run_train(tree, dict(env, AWS_MAX_ATTEMPTS="1"))  # the system's CAs do not know this one
+        self.assertEqual(result.returncode, 66)
+        self.assertIn("certificate verify failed", tree.read("output/failure"))
+
 
 if __name__ == "__main__":
     harness.main()
