@@ -1,11 +1,12 @@
 """sagerun's S3 client and transfer engine against a real S3 server (moto) on loopback, the AWS
 CLI as a second client, and a fault-injecting proxy in between."""
 import filecmp
-import hashlib
+import io
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import unittest
 
@@ -16,6 +17,17 @@ from fault_proxy import FaultProxy, SLOW_DOWN_XML  # noqa: E402
 
 PART = 8 << 20  # the default part size and multipart threshold
 ODD_NAMES = ["with space.txt", "naïve-日本.txt", "plus+sign.txt", "percent%41.txt", "equals=sign.txt", "a&b'c.txt"]
+
+
+def sourcedir_tarball(files):
+    """A sourcedir.tar.gz (as the SageMaker SDK uploads it) holding {name: bytes}."""
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return archive.getvalue()
 
 
 def tree_files(root):
@@ -318,16 +330,9 @@ class TrainScriptMode(unittest.TestCase):
         return "http://127.0.0.1:%d/v2/credentials/abc" % server.server_address[1], seen
 
     def test_sourcedir_from_s3_with_container_credentials(self):
-        import io
-        import tarfile
-        archive = io.BytesIO()
-        with tarfile.open(fileobj=archive, mode="w:gz") as tar:
-            for name, data in {"entry.py": b"import helper, sys\nprint(helper.WORD, sys.argv[1:])\n",
-                               "helper.py": b"WORD = 'from-s3'\n"}.items():
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-        self.s3.put_object(Bucket="code", Key="job/source/sourcedir.tar.gz", Body=archive.getvalue())
+        archive = sourcedir_tarball({"entry.py": b"import helper, sys\nprint(helper.WORD, sys.argv[1:])\n",
+                                     "helper.py": b"WORD = 'from-s3'\n"})
+        self.s3.put_object(Bucket="code", Key="job/source/sourcedir.tar.gz", Body=archive)
         url, seen = self.serve_container_credentials("Bearer secret-token")
         tree = harness.Tree(hyperparameters={"sagemaker_program": '"entry.py"', "epochs": "2",
                                              "sagemaker_submit_directory": '"s3://code/job/source/sourcedir.tar.gz"'})
@@ -370,15 +375,7 @@ class TrainScriptMode(unittest.TestCase):
         s3 = boto3.client("s3", endpoint_url=endpoint, verify=cert, region_name="us-east-1",
                           aws_access_key_id=peers.ACCESS_KEY, aws_secret_access_key=peers.SECRET_KEY)
         s3.create_bucket(Bucket="tls-code")
-        import io
-        import tarfile
-        archive = io.BytesIO()
-        with tarfile.open(fileobj=archive, mode="w:gz") as tar:
-            data = b"print('over tls')\n"
-            info = tarfile.TarInfo("entry.py")
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-        s3.put_object(Bucket="tls-code", Key="src/sourcedir.tar.gz", Body=archive.getvalue())
+        s3.put_object(Bucket="tls-code", Key="src/sourcedir.tar.gz", Body=sourcedir_tarball({"entry.py": b"print('over tls')\n"}))
         tree = harness.Tree(hyperparameters={"sagemaker_program": '"entry.py"',
                                              "sagemaker_submit_directory": '"s3://tls-code/src/sourcedir.tar.gz"'})
         self.addCleanup(tree.cleanup)
