@@ -2,11 +2,10 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include "aws/curl/curl_client.hpp"
-#include "aws/endpoints.hpp"
+#include "aws/s3/config.hpp"
 #include "cli/command_table.hpp"
 
 namespace sagerun::cli {
@@ -18,24 +17,15 @@ void add_aws_flags(CLI::App& app, AwsFlags& flags) {
 }
 
 Expected<S3Context> make_s3_context(const AwsFlags& flags, const util::EnvMap& env) {
+  auto config = aws::s3::resolve_config(env, flags.region, flags.profile, flags.endpoint_url);
+  if (!config) return std::unexpected(config.error());
   S3Context context;
-  auto region = aws::resolve_region(env, flags.region, flags.profile);
-  // S3 itself works without a region for custom endpoints; AWS needs one to sign.
-  std::string chosen = region ? *region : "us-east-1";
-  const auto endpoint = aws::resolve_endpoint("s3", chosen, env, flags.endpoint_url);
-  if (!region && endpoint.url.find("amazonaws.com") != std::string::npos) return std::unexpected(region.error());
   context.http = aws::make_curl_client();
   aws::CredentialOptions options;
   options.profile = flags.profile;
   context.credentials = std::make_unique<aws::CredentialsProvider>(env, options, *context.http);
   auto* provider = context.credentials.get();
-  aws::s3::ClientConfig config{endpoint.url, endpoint.path_style,
-                               endpoint.signing_region.empty() ? chosen : endpoint.signing_region,
-                               aws::retry_policy_from(env)};
-  if (const auto stall = util::lookup(env, "SAGERUN_HTTP_STALL_SECONDS")) {
-    config.stall_timeout = std::chrono::seconds(std::max(1, std::atoi(stall->c_str())));
-  }
-  context.client = std::make_unique<aws::s3::Client>(*context.http, [provider] { return provider->get(); }, config);
+  context.client = std::make_unique<aws::s3::Client>(*context.http, [provider] { return provider->get(); }, *config);
   return context;
 }
 

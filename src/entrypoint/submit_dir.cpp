@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include "aws/credentials.hpp"
-#include "aws/endpoints.hpp"
 #include "aws/mini_http.hpp"
 #include "aws/s3/client.hpp"
+#include "aws/s3/config.hpp"
 #include "aws/s3/uri.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
@@ -22,18 +22,14 @@ namespace {
 Expected<void> fetch_from_s3(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env) {
   auto location = aws::s3::parse_uri(uri);
   if (!location) return std::unexpected(location.error());
-  auto region = aws::resolve_region(env, std::nullopt);
-  const auto endpoint = aws::resolve_endpoint("s3", region ? *region : "us-east-1", env, std::nullopt);
-  if (!region && endpoint.url.find("amazonaws.com") != std::string::npos) {
+  auto config = aws::s3::resolve_config(env, std::nullopt, std::nullopt, std::nullopt);
+  if (!config) {
     return util::fail(util::ErrorKind::invalid_input,
-                      "sagemaker_submit_directory " + uri + ": " + region.error().message);
+                      "sagemaker_submit_directory " + uri + ": " + config.error().message);
   }
   auto http = aws::make_minimal_client();
   aws::CredentialsProvider credentials(env, {}, *http);
-  aws::s3::Client client(*http, [&credentials] { return credentials.get(); },
-                         {endpoint.url, endpoint.path_style,
-                          endpoint.signing_region.empty() ? region.value_or("us-east-1") : endpoint.signing_region,
-                          aws::retry_policy_from(env)});
+  aws::s3::Client client(*http, [&credentials] { return credentials.get(); }, *config);
   if (auto made = util::make_directories(code_dir); !made) return made;
   const fs::path archive = code_dir.parent_path() / ".sagerun-sourcedir.tar.gz";
   auto downloaded = client.download(location->bucket, location->key, archive.string());
