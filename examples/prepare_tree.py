@@ -1,6 +1,8 @@
 """Lay out a SageMaker /opt/ml tree for an example, as SageMaker would for a one-host job.
 
     python3 examples/prepare_tree.py TREE [--script examples/digits/script] [--hp KEY=VALUE ...]
+    python3 examples/prepare_tree.py CHANNEL --channel-only   # only the channel: data + script/
+
 
 The data set (scikit-learn's digits, shipped with the package) is exported into the `training`
 channel as CSV files, and the script folder is placed beside it as the channel's script/ folder:
@@ -33,20 +35,26 @@ def main():
     parser.add_argument("--script", default=os.path.join(here, "digits", "script"))
     parser.add_argument("--data-from", help="a folder with train.csv and test.csv to copy instead of exporting")
     parser.add_argument("--hp", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--channel-only", action="store_true",
+                        help="write only the training channel's folder (for `sagerun local --input training=…`)")
     args = parser.parse_args()
 
     if os.path.exists(args.tree):
         shutil.rmtree(args.tree)
     config = os.path.join(args.tree, "input", "config")
-    channel = os.path.join(args.tree, "input", "data", "training")
-    os.makedirs(config)
+    channel = args.tree if args.channel_only else os.path.join(args.tree, "input", "data", "training")
     os.makedirs(channel)
+    if not args.channel_only:
+        os.makedirs(config)
     if args.data_from:
         for name in ("train.csv", "test.csv"):
             shutil.copy(os.path.join(args.data_from, name), channel)
     else:
         export_digits(channel)
     shutil.copytree(args.script, os.path.join(channel, "script"))
+    if args.channel_only:
+        print(args.tree)
+        return
 
     # Values JSON-encoded, as the SageMaker SDK sends them.
     hyperparameters = {}

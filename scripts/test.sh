@@ -10,14 +10,20 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 
 scripts/setup.sh build
+echo "== docker (dockerd, the debootstrap-built test images)"
+scripts/docker-setup.sh
+export SAGERUN_REQUIRE_DOCKER=${SAGERUN_REQUIRE_DOCKER:-1}
+# Built here, before the suites' timeouts start: a cold base image is a debootstrap run.
+scripts/build-test-images.sh build/src/train >/dev/null
 echo "== tests (release build)"
 ctest --test-dir build -j "$jobs" --output-on-failure
 [ "${SAGERUN_QUICK:-0}" = 1 ] && exit 0
 
 echo "== tests (ASan + UBSan build)"
 scripts/setup.sh build-asan -DSAGERUN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-# The portability suite runs train in a Debian 11 root, which lacks the sanitizer runtimes.
-ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j "$jobs" --output-on-failure -E portability
+# The portability and docker suites run train in other roots (a Debian 11 root, the test
+# image), which lack the sanitizer runtimes.
+ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j "$jobs" --output-on-failure -E 'portability|docker'
 
 echo "== fuzzing (libFuzzer, ${SAGERUN_FUZZ_SECONDS:-20} s per target)"
 CXX=clang++-19 scripts/setup.sh build-fuzz -DSAGERUN_FUZZ=ON -DSAGERUN_TESTS=OFF -DCMAKE_CXX_COMPILER=clang++-19

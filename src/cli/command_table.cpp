@@ -9,7 +9,12 @@ namespace sagerun::cli {
 namespace {
 
 constexpr std::array k_commands = {
+    CommandInfo{"describe", "describe a training job (DescribeTrainingJob's JSON)", cmd_describe},
+    CommandInfo{"list", "list training jobs, newest first", cmd_list},
+    CommandInfo{"local", "run a SageMaker training job on this machine (native or docker)", cmd_local},
+    CommandInfo{"logs", "print a training job's logs (--follow)", cmd_logs},
     CommandInfo{"s3", "list, copy and sync between local folders and S3 (ls, cp, sync)", cmd_s3},
+    CommandInfo{"stop", "stop a running training job", cmd_stop},
     CommandInfo{"train", "run the SageMaker training entrypoint against /opt/ml (or $SAGEMAKER_BASE_DIR)", cmd_train},
     CommandInfo{"upload", "stage a script folder (and data) in S3 in the seed layout", cmd_upload},
     CommandInfo{"version", "print the version", cmd_version},
@@ -42,6 +47,7 @@ int dispatch(int argc, char** argv) {
     return k_exit_ok;
   }
   if (name == "--version") return cmd_version(args.subspan(1));
+  if (name == "__run-job") return cmd_run_job(args.subspan(1));
   for (const auto& command : k_commands) {
     if (command.name != name) continue;
     try {

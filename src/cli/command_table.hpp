@@ -22,7 +22,13 @@ std::span<const CommandInfo> command_table();
 // sagerun's main: dispatches to a command, prints help, maps errors to exit codes.
 int dispatch(int argc, char** argv);
 
+int cmd_describe(std::span<char*> args);
+int cmd_list(std::span<char*> args);
+int cmd_local(std::span<char*> args);
+int cmd_logs(std::span<char*> args);
+int cmd_run_job(std::span<char*> args); // the detached local runner (internal)
 int cmd_s3(std::span<char*> args);
+int cmd_stop(std::span<char*> args);
 int cmd_train(std::span<char*> args);
 int cmd_upload(std::span<char*> args);
 int cmd_version(std::span<char*> args);

@@ -289,6 +289,15 @@ Expected<Stats> Manager::download_prefix(const std::string& bucket, const std::s
   return stats;
 }
 
+Expected<Stats> Manager::download_objects(const std::string& bucket,
+                                          const std::vector<std::pair<s3::ObjectInfo, fs::path>>& items) {
+  std::vector<DownloadItem> all;
+  all.reserve(items.size());
+  for (const auto& [object, file] : items)
+    all.push_back({object, file});
+  return download_all(bucket, all);
+}
+
 Expected<Stats> Manager::download_all(const std::string& bucket, const std::vector<DownloadItem>& items) {
   uint64_t total = 0;
   for (const auto& item : items) {

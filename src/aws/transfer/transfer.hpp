@@ -43,6 +43,12 @@ public:
   // Every object under `prefix` to `folder/<rest of key>`.
   Expected<Stats> download_prefix(const std::string& bucket, const std::string& prefix,
                                   const std::filesystem::path& folder, Mode mode = Mode::copy);
+  // Each listed object to its file (the caller has checked the paths). An object's size may be
+  // 0 when unknown (not listed): it is then fetched in one request rather than in ranges.
+  Expected<Stats> download_objects(const std::string& bucket,
+                                   const std::vector<std::pair<s3::ObjectInfo, std::filesystem::path>>& items);
+
+  s3::Client& client() { return m_client; }
 
 private:
   struct UploadItem {

@@ -1,0 +1,94 @@
+#include "cli/local_runner.hpp"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "aws/credentials.hpp"
+#include "util/files.hpp"
+
+namespace sagerun::cli {
+namespace {
+
+// The train entrypoint for the native runtime: SAGERUN_TRAIN_BINARY, else the lean `train`
+// installed beside this sagerun, else this binary's own `train` subcommand.
+void choose_train_binary(runner::RunContext& context) {
+  if (auto given = util::lookup(context.env, "SAGERUN_TRAIN_BINARY"); given && !given->empty()) {
+    context.train_binary = *given;
+    return;
+  }
+  std::error_code error;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error && util::is_executable(self.parent_path() / "train")) {
+    context.train_binary = (self.parent_path() / "train").string();
+    return;
+  }
+  context.train_binary = error ? "sagerun" : self.string();
+  context.train_is_subcommand = true;
+}
+
+} // namespace
+
+void add_runner_flags(CLI::App& app, RunnerFlags& flags) {
+  app.add_option("--runtime", flags.runtime, "native (train as a process) or docker (a container per host)")
+      ->check(CLI::IsMember({"native", "docker"}));
+  app.add_option("--docker", flags.docker, "the container client for the docker runtime (docker or podman)");
+  add_aws_flags(app, flags.aws);
+}
+
+bool uses_s3(const job::TrainingJobRequest& request) {
+  if (request.output_path.starts_with("s3://")) return true;
+  if (request.checkpoint && request.checkpoint->s3_uri.starts_with("s3://")) return true;
+  for (const auto& channel : request.channels) {
+    if (channel.uri.starts_with("s3://")) return true;
+  }
+  return false;
+}
+
+Expected<util::UniqueFd> stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP})
+    sigaddset(&set, signal);
+  if (::sigprocmask(SIG_BLOCK, &set, nullptr) != 0) {
+    return util::fail(util::ErrorKind::io, util::errno_message("sigprocmask", errno));
+  }
+  util::UniqueFd fd(::signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!fd.valid()) return util::fail(util::ErrorKind::io, util::errno_message("signalfd", errno));
+  return fd;
+}
+
+Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flags, bool needs_s3) {
+  auto setup = std::make_unique<RunnerSetup>();
+  auto& context = setup->context;
+  // First, before anything can start a thread that would not have them blocked.
+  auto signals = stop_signals();
+  if (!signals) return std::unexpected(signals.error());
+  setup->signal_fd = std::move(*signals);
+  context.signal_fd = setup->signal_fd.get();
+  context.env = util::current_environment();
+  context.runtime = flags.runtime == "docker" ? runner::RuntimeKind::docker : runner::RuntimeKind::native;
+  context.docker = flags.docker;
+  choose_train_binary(context);
+  if (auto region = aws::resolve_region(context.env, flags.aws.region, flags.aws.profile)) context.region = *region;
+  auto s3 = make_s3_context(flags.aws, context.env);
+  if (s3) {
+    setup->s3 = std::move(*s3);
+    context.s3 = setup->s3->client.get();
+    context.credentials = setup->s3->credentials.get();
+    if (flags.aws.endpoint_url) {
+      context.s3_endpoint = *flags.aws.endpoint_url;
+    } else if (auto endpoint = util::lookup(context.env, "AWS_ENDPOINT_URL_S3")) {
+      context.s3_endpoint = *endpoint;
+    } else if (auto shared = util::lookup(context.env, "AWS_ENDPOINT_URL")) {
+      context.s3_endpoint = *shared;
+    }
+  } else if (needs_s3) {
+    return std::unexpected(s3.error());
+  }
+  return setup;
+}
+
+} // namespace sagerun::cli

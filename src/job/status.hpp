@@ -1,0 +1,64 @@
+#pragma once
+// A training job's status in DescribeTrainingJob's shape. Times are seconds since the epoch
+// (fractional), as the JSON 1.1 protocol sends timestamps.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "job/request.hpp"
+#include "util/error.hpp"
+
+namespace sagerun::job {
+
+struct SecondaryStatusTransition {
+  std::string status; // Starting | Pending | Downloading | Training | Uploading | Completed | Failed | Stopping |
+                      // Stopped | MaxRuntimeExceeded
+  double start_time = 0;
+  std::optional<double> end_time;
+  std::string message;
+};
+
+struct MetricData {
+  std::string name;
+  double value = 0;
+  double timestamp = 0;
+};
+
+struct TrainingJobStatus {
+  std::string job_name;
+  std::string job_arn;
+  std::string status = "InProgress"; // InProgress | Completed | Failed | Stopping | Stopped
+  std::string secondary_status = "Starting";
+  std::string failure_reason;  // empty when none
+  std::string model_artifacts; // S3ModelArtifacts; empty until known
+  double creation_time = 0;
+  std::optional<double> training_start_time;
+  std::optional<double> training_end_time;
+  double last_modified_time = 0;
+  std::vector<SecondaryStatusTransition> transitions;
+  std::vector<MetricData> final_metrics;
+  std::optional<int64_t> training_time_seconds;
+  std::optional<int64_t> billable_time_seconds;
+};
+
+// Moves to a new secondary status: closes the open transition, opens one, and sets
+// LastModifiedTime. `now` is seconds since the epoch.
+void transition(TrainingJobStatus& status, const std::string& secondary, const std::string& message, double now);
+
+// The DescribeTrainingJob response: the request's fields merged with the status.
+nlohmann::json describe_json(const TrainingJobRequest& request, const TrainingJobStatus& status);
+
+// The status fields only (what the state folder stores), and back.
+nlohmann::json to_json(const TrainingJobStatus& status);
+Expected<TrainingJobStatus> status_from_json(const nlohmann::json& json);
+
+// arn:aws:sagemaker:<region>:<account>:training-job/<lower-cased name>, as the service writes it.
+std::string training_job_arn(const std::string& region, const std::string& account, const std::string& job_name);
+
+// Seconds since the epoch, now.
+double now_seconds();
+
+} // namespace sagerun::job

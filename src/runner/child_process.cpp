@@ -1,0 +1,165 @@
+#include "runner/child_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace sagerun::runner {
+namespace {
+
+struct SpawnSetup {
+  posix_spawnattr_t attr{};
+  posix_spawn_file_actions_t actions{};
+  SpawnSetup() {
+    posix_spawnattr_init(&attr);
+    posix_spawn_file_actions_init(&actions);
+  }
+  ~SpawnSetup() {
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+  SpawnSetup(const SpawnSetup&) = delete;
+  SpawnSetup& operator=(const SpawnSetup&) = delete;
+};
+
+} // namespace
+
+int exit_status_of(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 128;
+}
+
+Expected<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv, const util::EnvMap& env,
+                                           const std::string& cwd) {
+  if (argv.empty()) return util::fail(util::ErrorKind::internal, "spawn: empty command");
+  util::Pipe pipe;
+  if (!util::make_pipe(pipe)) return util::fail(util::ErrorKind::io, util::errno_message("pipe", errno));
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const auto& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const util::EnvBlock block(env);
+
+  SpawnSetup setup;
+  sigset_t empty, defaults;
+  sigemptyset(&empty);
+  sigfillset(&defaults);
+  posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setpgroup(&setup.attr, 0);
+  posix_spawnattr_setsigmask(&setup.attr, &empty);
+  posix_spawnattr_setsigdefault(&setup.attr, &defaults);
+  posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&setup.actions, pipe.write_end.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, pipe.write_end.get(), STDERR_FILENO);
+  if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&setup.actions, cwd.c_str());
+  pid_t pid = 0;
+  const int rc = ::posix_spawnp(&pid, args[0], &setup.actions, &setup.attr, args.data(), block.data());
+  if (rc != 0) {
+    return util::fail(util::ErrorKind::not_found, util::errno_message("cannot start " + argv[0], rc));
+  }
+  pipe.write_end.reset();
+  ::fcntl(pipe.read_end.get(), F_SETFL, ::fcntl(pipe.read_end.get(), F_GETFL) | O_NONBLOCK);
+  ChildProcess child;
+  child.m_pid = pid;
+  child.m_output = std::move(pipe.read_end);
+  return child;
+}
+
+Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::string>& argv, const util::EnvMap& env,
+                                                      const std::function<int()>& setup) {
+  if (argv.empty()) return util::fail(util::ErrorKind::internal, "spawn: empty command");
+  util::Pipe output, status;
+  if (!util::make_pipe(output) || !util::make_pipe(status)) {
+    return util::fail(util::ErrorKind::io, util::errno_message("pipe", errno));
+  }
+  std::vector<char*> args;
+  for (const auto& arg : argv)
+    args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  const util::EnvBlock block(env);
+  const pid_t pid = ::fork();
+  if (pid < 0) return util::fail(util::ErrorKind::io, util::errno_message("fork", errno));
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    sigset_t empty;
+    sigemptyset(&empty);
+    for (int signal = 1; signal < NSIG; ++signal)
+      ::signal(signal, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    ::dup2(null_fd, STDIN_FILENO);
+    ::dup2(output.write_end.get(), STDOUT_FILENO);
+    ::dup2(output.write_end.get(), STDERR_FILENO);
+    int error = setup();
+    if (error == 0) {
+      ::execvpe(args[0], args.data(), block.data());
+      error = errno;
+    }
+    (void)!::write(status.write_end.get(), &error, sizeof error);
+    ::_exit(127);
+  }
+  output.write_end.reset();
+  status.write_end.reset();
+  int error = 0;
+  ssize_t got = 0;
+  while ((got = ::read(status.read_end.get(), &error, sizeof error)) < 0 && errno == EINTR) {
+  }
+  if (got == sizeof error) {
+    int wait_status = 0;
+    ::waitpid(pid, &wait_status, 0);
+    return util::fail(util::ErrorKind::io,
+                      util::errno_message("cannot start " + argv[0] + " in its own namespaces", error));
+  }
+  ::fcntl(output.read_end.get(), F_SETFL, ::fcntl(output.read_end.get(), F_GETFL) | O_NONBLOCK);
+  ChildProcess child;
+  child.m_pid = pid;
+  child.m_output = std::move(output.read_end);
+  return child;
+}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : m_pid(std::exchange(other.m_pid, -1)), m_output(std::move(other.m_output)), m_exit(other.m_exit) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+  if (this != &other) {
+    m_pid = std::exchange(other.m_pid, -1);
+    m_output = std::move(other.m_output);
+    m_exit = other.m_exit;
+  }
+  return *this;
+}
+
+ChildProcess::~ChildProcess() {
+  if (m_pid <= 0 || m_exit) return;
+  // Unwinding with the child alive: nothing of it may outlive the runner.
+  ::kill(-m_pid, SIGKILL);
+  ::kill(m_pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(m_pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+void ChildProcess::signal(int signal) const {
+  if (m_pid > 0 && !m_exit) ::kill(m_pid, signal);
+}
+
+std::optional<int> ChildProcess::poll_exit() {
+  if (m_exit || m_pid <= 0) return m_exit;
+  int status = 0;
+  const pid_t done = ::waitpid(m_pid, &status, WNOHANG);
+  if (done == m_pid) {
+    m_exit = exit_status_of(status);
+    // Whatever the child left in its group goes with it.
+    ::kill(-m_pid, SIGKILL);
+  }
+  return m_exit;
+}
+
+} // namespace sagerun::runner

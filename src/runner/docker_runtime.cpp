@@ -1,0 +1,83 @@
+// The docker runtime: each host is `docker run … IMAGE train`, attached, so the client's output
+// is the host's log and its exit status is train's; SIGTERM to the client reaches train (the
+// client proxies signals). Hosts share the machine's network with a name each (algo-N →
+// 127.0.100.N in every container's /etc/hosts), so they reach one another, the credentials
+// endpoint and a local S3 server alike. Environment values travel in the client's environment
+// (`-e NAME`), never on its command line, where any user could read them.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "runner/runtime.hpp"
+#include "runner/state.hpp"
+#include "util/log.hpp"
+
+namespace sagerun::runner {
+namespace {
+
+std::string container_name(const HostLaunch& host) { return "sagerun-" + host.job_name + "-" + host_name(host.index); }
+
+class DockerRuntime : public Runtime {
+public:
+  explicit DockerRuntime(DockerOptions options) : m_options(std::move(options)) {}
+
+  TreeMount mount() const override { return TreeMount::container; }
+
+  Expected<ChildProcess> start(const HostLaunch& host) override {
+    std::vector<std::string> argv{m_options.docker,
+                                  "run",
+                                  "--rm",
+                                  "--name",
+                                  container_name(host),
+                                  "--label",
+                                  "sagerun.job=" + host.job_name,
+                                  "--hostname",
+                                  host_name(host.index)};
+    if (m_options.network_isolation) {
+      argv.insert(argv.end(), {"--network", "none"});
+    } else {
+      argv.insert(argv.end(), {"--network", "host"});
+      for (int i = 0; i < host.count; ++i)
+        argv.insert(argv.end(), {"--add-host", host_name(i) + ":" + host_address(i)});
+    }
+    argv.insert(argv.end(), {"-v", host.tree.string() + ":/opt/ml"});
+    if (!host.checkpoint_local_path.empty() && !host.checkpoint_local_path.starts_with("/opt/ml/")) {
+      argv.insert(argv.end(), {"-v", host.checkpoint_dir.string() + ":" + host.checkpoint_local_path});
+    }
+    if (m_options.gpus) argv.insert(argv.end(), {"--gpus", "all"});
+    util::EnvMap client_env = m_options.client_env;
+    for (const auto& [key, value] : host.env) {
+      argv.insert(argv.end(), {"-e", key});
+      client_env[key] = value;
+    }
+    argv.insert(argv.end(), {m_options.image, "train"});
+    return ChildProcess::spawn(argv, client_env);
+  }
+
+  void kill(const HostLaunch& host, ChildProcess& process) override {
+    run_quietly({m_options.docker, "kill", container_name(host)});
+    process.signal(SIGKILL);
+  }
+
+  void cleanup(const HostLaunch& host) override {
+    // --rm removes a container that ended; one whose client was killed may linger.
+    run_quietly({m_options.docker, "rm", "-f", container_name(host)});
+  }
+
+private:
+  void run_quietly(const std::vector<std::string>& argv) {
+    auto child = ChildProcess::spawn(argv, m_options.client_env);
+    if (!child) return;
+    while (!child->poll_exit())
+      ::usleep(20'000);
+  }
+
+  DockerOptions m_options;
+};
+
+} // namespace
+
+std::unique_ptr<Runtime> make_docker_runtime(DockerOptions options) {
+  return std::make_unique<DockerRuntime>(std::move(options));
+}
+
+} // namespace sagerun::runner

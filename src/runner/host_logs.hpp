@@ -1,0 +1,38 @@
+#pragma once
+// Where a host's output goes: its log file byte for byte, the terminal (as is for one host,
+// each line prefixed with the host's name for several, as the SageMaker SDK shows them), and
+// the metric extractor, line by line.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "runner/metrics.hpp"
+#include "util/error.hpp"
+#include "util/fd.hpp"
+
+namespace sagerun::runner {
+
+enum class Echo { none, raw, prefixed };
+
+class HostLog {
+public:
+  static Expected<HostLog> open(const std::filesystem::path& file, std::string host, Echo echo,
+                                MetricExtractor* metrics);
+
+  void write(std::string_view bytes, double now);
+  // The last partial line, at the end of the host's output.
+  void finish(double now);
+
+private:
+  void feed_lines(std::string_view bytes, double now);
+  void emit_line(std::string_view line, double now);
+
+  util::UniqueFd m_file;
+  std::string m_prefix;
+  Echo m_echo = Echo::none;
+  MetricExtractor* m_metrics = nullptr;
+  std::string m_partial; // bytes after the last newline (bounded)
+};
+
+} // namespace sagerun::runner

@@ -1,0 +1,33 @@
+#pragma once
+// A job's outputs, where SageMaker puts them: <S3OutputPath>/<job>/output/model.tar.gz (or the
+// model's files under …/output/model/ with CompressionType NONE) and …/output/output.tar.gz,
+// the same for s3:// and file:// locations; checkpoints synced up; the failure file read back.
+// Several hosts' model/ and output/data/ are merged (algo-1's file wins a clash).
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "job/request.hpp"
+#include "runner/storage.hpp"
+#include "util/error.hpp"
+
+namespace sagerun::runner {
+
+struct OutputPaths {
+  std::string model_artifacts; // S3ModelArtifacts
+};
+
+// `trees` are the hosts' /opt/ml trees (algo-1 first); `work` a scratch folder of the job.
+Expected<OutputPaths> upload_outputs(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+                                     const fs::path& work, Storage& storage);
+
+Expected<void> upload_checkpoints(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+                                  Storage& storage);
+Expected<void> download_checkpoints(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+                                    Storage& storage);
+
+// The first 1024 characters of a host's output/failure, or empty when it wrote none.
+std::string read_failure_reason(const fs::path& tree);
+
+} // namespace sagerun::runner

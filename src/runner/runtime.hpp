@@ -1,0 +1,61 @@
+#pragma once
+// How a host runs: `native` (the train entrypoint as a process on this machine, its tree
+// relocated with SAGEMAKER_BASE_DIR) or `docker` (a container of the job's image, its tree at
+// /opt/ml). Both give the runner a ChildProcess whose output is the host's log and whose exit
+// status is train's; SIGTERM to it reaches train, which forwards it to the script.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "runner/child_process.hpp"
+#include "runner/host_tree.hpp"
+#include "util/environment.hpp"
+#include "util/error.hpp"
+
+namespace sagerun::runner {
+
+struct HostLaunch {
+  std::string job_name;
+  int index = 0; // 0-based: algo-(index+1)
+  int count = 1;
+  fs::path tree;                     // the host's /opt/ml on this machine
+  fs::path checkpoint_dir;           // on this machine
+  std::string checkpoint_local_path; // CheckpointConfig.LocalPath, as the container sees it
+  util::EnvMap env;                  // the platform's variables and the job's Environment
+};
+
+// Host names resolve to distinct loopback addresses: algo-N → 127.0.100.N.
+std::string host_address(int host_index);
+
+class Runtime {
+public:
+  virtual ~Runtime() = default;
+  virtual TreeMount mount() const = 0;
+  virtual Expected<ChildProcess> start(const HostLaunch& host) = 0;
+  // The last resort once the grace period is over: SIGKILL (native) or `docker kill`.
+  virtual void kill(const HostLaunch& host, ChildProcess& process) = 0;
+  // After the host ended: remove what the runtime left (containers).
+  virtual void cleanup(const HostLaunch& host) { (void)host; }
+};
+
+struct NativeOptions {
+  std::string train_binary; // the train entrypoint (a path, or "sagerun" with `train` as its first argument)
+  bool train_is_subcommand = false;
+  util::EnvMap base_env; // the runner's environment, AWS keys removed
+};
+std::unique_ptr<Runtime> make_native_runtime(NativeOptions options);
+
+struct DockerOptions {
+  std::string docker = "docker"; // or podman
+  std::string image;
+  bool network_isolation = false;
+  bool gpus = false;
+  util::EnvMap client_env; // the docker client's own environment (DOCKER_HOST and the like)
+};
+std::unique_ptr<Runtime> make_docker_runtime(DockerOptions options);
+
+// True for instance types with NVIDIA GPUs (ml.p*, ml.g*).
+bool is_gpu_instance_type(const std::string& instance_type);
+
+} // namespace sagerun::runner

@@ -1,0 +1,325 @@
+"""The `sagerun local` behaviours every runtime must show, as a mixin: test_local_native.py and
+test_local_docker.py run them with their runtime (self.jobs is a LocalJobs)."""
+import io
+import json
+import os
+import signal
+import subprocess
+import tarfile
+import tempfile
+import time
+
+from local_jobs import write_script
+from peers import MotoServer, aws_env, s3_client
+
+MODEL_SCRIPT = r'''
+import json, os, sys
+model = os.environ["SM_MODEL_DIR"]
+with open(os.path.join(model, "model.json"), "w") as f:
+    json.dump({"args": sys.argv[1:], "host": os.environ["SM_CURRENT_HOST"],
+               "files": sorted(os.listdir(os.environ["SM_CHANNEL_TRAINING"])),
+               "job": os.environ.get("TRAINING_JOB_NAME"), "region": os.environ.get("AWS_REGION")}, f)
+os.makedirs(os.environ["SM_OUTPUT_DATA_DIR"], exist_ok=True)
+open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "report.txt"), "w").write("done")
+print("accuracy=0.75"); print("accuracy=0.875")
+'''
+
+SLEEP_SCRIPT = r'''
+import os, signal, sys, time
+def on_term(*_):
+    open(os.path.join(os.environ["SM_MODEL_DIR"], "sigterm.txt"), "w").write("got SIGTERM")
+    print("got SIGTERM", flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+print("sleeping", flush=True)
+time.sleep(600)
+'''
+
+
+def tar_members(data):
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        return {m.name: (archive.extractfile(m).read() if m.isfile() else None) for m in archive.getmembers()}
+
+
+def read_file(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class LocalJobCases:
+    jobs = None  # set by the suite's setUp
+
+    # -- peers -------------------------------------------------------------------------------
+    def moto(self):
+        server = MotoServer().start()
+        self.addCleanup(server.stop)
+        s3 = s3_client(server.endpoint)
+        s3.create_bucket(Bucket="bkt")
+        return server, s3
+
+    def put_seed(self, s3, script, prefix="ml/input", data=None):
+        s3.put_object(Bucket="bkt", Key=prefix + "/script/train.py", Body=script.encode())
+        for name, body in (data or {"train.csv": b"1,2\n"}).items():
+            s3.put_object(Bucket="bkt", Key=prefix + "/" + name, Body=body)
+
+    def local_channel(self, script, data=None):
+        folder = tempfile.mkdtemp(prefix="sagerun-channel-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", folder])
+        write_script(folder, script)
+        for name, body in (data or {"train.csv": b"1,2\n"}).items():
+            with open(os.path.join(folder, name), "wb") as f:
+                f.write(body)
+        return folder
+
+    def out_folder(self):
+        folder = tempfile.mkdtemp(prefix="sagerun-out-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", folder])
+        return folder
+
+    # -- the seed's flow ---------------------------------------------------------------------
+    def test_seed_flow_with_s3(self):
+        moto, s3 = self.moto()
+        self.put_seed(s3, MODEL_SCRIPT)
+        self.jobs.run(["--input", "training=s3://bkt/ml/input", "--output", "s3://bkt/ml/output", "--job-name", "seed",
+                       "--hyperparameter", "epochs=2", "--metric", "accuracy=accuracy=([0-9.]+)"],
+                      env=aws_env(moto.endpoint), check=0)
+        status = self.jobs.describe("seed")
+        self.assertEqual(status["TrainingJobStatus"], "Completed")
+        self.assertEqual(status["ModelArtifacts"]["S3ModelArtifacts"], "s3://bkt/ml/output/seed/output/model.tar.gz")
+        model = tar_members(s3.get_object(Bucket="bkt", Key="ml/output/seed/output/model.tar.gz")["Body"].read())
+        trained = json.loads(model["model.json"])
+        self.assertEqual(trained["args"], ["--epochs", "2"])
+        self.assertEqual(trained["files"], ["script", "train.csv"])
+        self.assertEqual(trained["job"], "seed")
+        self.assertEqual(trained["region"], "us-east-1")
+        output = tar_members(s3.get_object(Bucket="bkt", Key="ml/output/seed/output/output.tar.gz")["Body"].read())
+        self.assertEqual(output["report.txt"], b"done")
+        self.assertEqual([(m["MetricName"], m["Value"]) for m in status["FinalMetricDataList"]], [("accuracy", 0.875)])
+        secondary = [t["Status"] for t in status["SecondaryStatusTransitions"]]
+        self.assertEqual(secondary, ["Starting", "Downloading", "Training", "Uploading", "Completed"])
+        self.assertGreaterEqual(status["TrainingTimeInSeconds"], 1)
+
+    def test_file_folders(self):
+        channel = self.local_channel(MODEL_SCRIPT)
+        out = self.out_folder()
+        self.jobs.run(["--input", "training=file://" + channel, "--output", "file://" + out, "--job-name", "local-files"],
+                      check=0)
+        status = self.jobs.describe("local-files")
+        self.assertEqual(status["TrainingJobStatus"], "Completed")
+        path = os.path.join(out, "local-files", "output", "model.tar.gz")
+        self.assertEqual(status["ModelArtifacts"]["S3ModelArtifacts"], "file://" + path)
+        self.assertIn("model.json", tar_members(read_file(path)))
+        # GNU tar reads it too.
+        listing = subprocess.run(["tar", "-tzf", path], stdout=subprocess.PIPE, check=True).stdout.decode()
+        self.assertIn("model.json", listing)
+        self.assertIn("report.txt", tar_members(read_file(os.path.join(out, "local-files", "output", "output.tar.gz"))))
+
+    def test_two_hosts_see_each_other_and_shards_split(self):
+        moto, s3 = self.moto()
+        s3.put_object(Bucket="bkt", Key="code/script/train.py", Body=TWO_HOST_SCRIPT.encode())
+        for i in range(5):
+            s3.put_object(Bucket="bkt", Key="shards/part-%d" % i, Body=b"%d" % i)
+        request = base_request("two-hosts", "s3://bkt/out", instance_count=2)
+        request["InputDataConfig"] = [
+            channel("code", "s3://bkt/code"),
+            channel("training", "s3://bkt/shards", distribution="ShardedByS3Key"),
+        ]
+        job_file = self.write_request(request)
+        self.jobs.run([job_file], env=aws_env(moto.endpoint), check=0)
+        model = tar_members(s3.get_object(Bucket="bkt", Key="out/two-hosts/output/model.tar.gz")["Body"].read())
+        one, two = json.loads(model["algo-1.json"]), json.loads(model["algo-2.json"])
+        self.assertEqual(one["files"], ["part-0", "part-2", "part-4"])
+        self.assertEqual(two["files"], ["part-1", "part-3"])
+        for seen in (one, two):
+            self.assertEqual(sorted(seen["peers"]), ["algo-1", "algo-2"])
+            self.assertTrue(all(address for address in seen["peers"].values()))
+        self.assertNotEqual(one["peers"]["algo-1"], one["peers"]["algo-2"])
+        self.assertEqual(two["master"], "algo-1")
+
+    def write_request(self, request):
+        fd, path = tempfile.mkstemp(suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            json.dump(request, f)
+        self.addCleanup(os.unlink, path)
+        return path
+
+    # -- failures, stops, time limits --------------------------------------------------------
+    def test_failing_script(self):
+        moto, s3 = self.moto()
+        self.put_seed(s3, FAILING_SCRIPT)
+        result = self.jobs.run(["--input", "training=s3://bkt/ml/input", "--output", "s3://bkt/ml/output",
+                                "--job-name", "failing"], env=aws_env(moto.endpoint))
+        self.assertNotEqual(result.returncode, 0)
+        status = self.jobs.describe("failing")
+        self.assertEqual(status["TrainingJobStatus"], "Failed")
+        self.assertEqual(status["SecondaryStatus"], "Failed")
+        failure = read_file(os.path.join(self.jobs.home, "jobs", "failing", "hosts", "algo-1", "output", "failure"))
+        self.assertEqual(status["FailureReason"], failure.decode()[:1024].rstrip())
+        self.assertIn("exit code 3", status["FailureReason"])
+        self.assertIn("the disk is full", status["FailureReason"])
+        # Outputs are uploaded also when the job fails.
+        model = tar_members(s3.get_object(Bucket="bkt", Key="ml/output/failing/output/model.tar.gz")["Body"].read())
+        self.assertEqual(model["partial.txt"], b"half")
+
+    def test_max_runtime_exceeded(self):
+        channel = self.local_channel(SLEEP_SCRIPT)
+        out = self.out_folder()
+        started = time.monotonic()
+        result = self.jobs.run(["--input", "training=" + channel, "--output", "file://" + out, "--max-runtime", "3",
+                                "--job-name", "too-long"])
+        self.assertNotEqual(result.returncode, 0)
+        self.assertLess(time.monotonic() - started, 60)
+        status = self.jobs.describe("too-long")
+        self.assertEqual(status["TrainingJobStatus"], "Stopped")
+        self.assertEqual(status["SecondaryStatus"], "MaxRuntimeExceeded")
+        model = tar_members(read_file(os.path.join(out, "too-long", "output", "model.tar.gz")))
+        self.assertEqual(model["sigterm.txt"], b"got SIGTERM")  # SIGTERM first, and outputs kept
+
+    def test_stop_a_detached_job(self):
+        channel = self.local_channel(SLEEP_SCRIPT)
+        out = self.out_folder()
+        result = self.jobs.run(["--input", "training=" + channel, "--output", "file://" + out, "--job-name", "to-stop",
+                                "--detach"], check=0)
+        self.assertEqual(result.stdout.decode().strip(), "to-stop")
+        self.jobs.wait_for_log("to-stop", b"sleeping")
+        self.assertEqual(self.jobs.describe("to-stop")["TrainingJobStatus"], "InProgress")
+        stopped = self.jobs.sagerun("stop", "to-stop")
+        self.assertEqual(stopped.returncode, 0, stopped.stderr)
+        status = self.jobs.describe("to-stop")
+        self.assertEqual((status["TrainingJobStatus"], status["SecondaryStatus"]), ("Stopped", "Stopped"))
+        self.assertIn("Stopping", [t["Status"] for t in status["SecondaryStatusTransitions"]])
+        model = tar_members(read_file(os.path.join(out, "to-stop", "output", "model.tar.gz")))
+        self.assertEqual(model["sigterm.txt"], b"got SIGTERM")
+        logs = self.jobs.sagerun("logs", "to-stop")
+        self.assertIn(b"got SIGTERM", logs.stdout)
+
+    def test_ctrl_c_stops_the_job(self):
+        channel = self.local_channel(SLEEP_SCRIPT)
+        out = self.out_folder()
+        process = self.jobs.start(["--input", "training=" + channel, "--output", "file://" + out, "--job-name", "ctrl-c"])
+        self.jobs.wait_for_log("ctrl-c", b"sleeping")
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=120)
+        self.assertNotEqual(process.returncode, 0)
+        status = self.jobs.describe("ctrl-c")
+        self.assertEqual(status["TrainingJobStatus"], "Stopped")
+
+    def test_checkpoints_restored_on_a_second_run(self):
+        moto, s3 = self.moto()
+        self.put_seed(s3, CHECKPOINT_SCRIPT)
+        env = aws_env(moto.endpoint)
+        common = ["--input", "training=s3://bkt/ml/input", "--output", "s3://bkt/ml/output",
+                  "--checkpoint-s3-uri", "s3://bkt/checkpoints/run"]
+        self.jobs.run(common + ["--job-name", "first"], env=env, check=0)
+        self.assertEqual(s3.get_object(Bucket="bkt", Key="checkpoints/run/state.txt")["Body"].read(), b"1")
+        self.jobs.run(common + ["--job-name", "second"], env=env, check=0)
+        model = tar_members(s3.get_object(Bucket="bkt", Key="ml/output/second/output/model.tar.gz")["Body"].read())
+        self.assertEqual(model["resumed-from.txt"], b"1")
+        self.assertEqual(s3.get_object(Bucket="bkt", Key="checkpoints/run/state.txt")["Body"].read(), b"2")
+
+    def test_script_mode_submit_directory_through_container_credentials(self):
+        # train fetches s3://…/sourcedir.tar.gz itself, with the credentials the runner serves:
+        # the hosts never see the keys.
+        moto, s3 = self.moto()
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            body = KEYS_SCRIPT.encode()
+            info = tarfile.TarInfo("entry.py")
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+        s3.put_object(Bucket="bkt", Key="code/sourcedir.tar.gz", Body=buffer.getvalue())
+        s3.put_object(Bucket="bkt", Key="data/train.csv", Body=b"1\n")
+        out = self.out_folder()
+        self.jobs.run(["--input", "training=s3://bkt/data", "--output", "file://" + out, "--job-name", "script-mode",
+                       "--hyperparameter", 'sagemaker_program="entry.py"',
+                       "--hyperparameter", 'sagemaker_submit_directory="s3://bkt/code/sourcedir.tar.gz"',
+                       "--environment", "MY_SETTING=on"],
+                      env=aws_env(moto.endpoint), check=0)
+        seen = json.loads(tar_members(read_file(os.path.join(out, "script-mode", "output", "model.tar.gz")))["env.json"])
+        self.assertFalse(seen["has_keys"])
+        self.assertTrue(seen["container_uri"].startswith("http://127.0.0.1:"))
+        self.assertEqual(seen["setting"], "on")
+
+    # -- requests refused before anything runs ----------------------------------------------
+    def test_duplicate_job_name_refused(self):
+        channel = self.local_channel(MODEL_SCRIPT)
+        out = self.out_folder()
+        args = ["--input", "training=" + channel, "--output", "file://" + out, "--job-name", "same-name"]
+        self.jobs.run(args, check=0)
+        again = self.jobs.run(args)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn(b"ResourceInUse", again.stderr)
+        self.assertEqual(self.jobs.describe("same-name")["TrainingJobStatus"], "Completed")
+
+    def test_s3_errors_surface_clearly(self):
+        moto, s3 = self.moto()
+        env = aws_env(moto.endpoint)
+        out = self.out_folder()
+        self.jobs.run(["--input", "training=s3://no-such-bucket/x", "--output", "file://" + out, "--job-name", "nobucket"],
+                      env=env)
+        status = self.jobs.describe("nobucket")
+        self.assertEqual(status["TrainingJobStatus"], "Failed")
+        self.assertIn("NoSuchBucket", status["FailureReason"])
+        self.jobs.run(["--input", "training=s3://bkt/empty/", "--output", "file://" + out, "--job-name", "noobjects"],
+                      env=env)
+        status = self.jobs.describe("noobjects")
+        self.assertEqual(status["TrainingJobStatus"], "Failed")
+        self.assertIn("No S3 objects found", status["FailureReason"])
+
+
+TWO_HOST_SCRIPT = r'''
+import json, os, socket
+host = os.environ["SM_CURRENT_HOST"]
+hosts = json.loads(os.environ["SM_HOSTS"])
+peers = {name: socket.gethostbyname(name) for name in hosts}
+with open(os.path.join(os.environ["SM_MODEL_DIR"], host + ".json"), "w") as f:
+    json.dump({"files": sorted(os.listdir(os.environ["SM_CHANNEL_TRAINING"])), "peers": peers,
+               "master": os.environ.get("SM_MASTER_ADDR")}, f)
+'''
+
+FAILING_SCRIPT = r'''
+import os, sys
+open(os.path.join(os.environ["SM_MODEL_DIR"], "partial.txt"), "w").write("half")
+print("starting")
+sys.stderr.write("Traceback: the disk is full\n")
+sys.exit(3)
+'''
+
+CHECKPOINT_SCRIPT = r'''
+import os
+checkpoints = "/opt/ml/checkpoints" if os.path.isdir("/opt/ml/checkpoints") else os.path.join(os.environ.get("SAGEMAKER_BASE_DIR", "/opt/ml"), "checkpoints")
+import json
+config = json.load(open(os.path.join(os.environ["SM_INPUT_CONFIG_DIR"], "checkpointconfig.json")))
+checkpoints = config["LocalPath"]
+state = os.path.join(checkpoints, "state.txt")
+previous = open(state).read() if os.path.exists(state) else "0"
+open(os.path.join(os.environ["SM_MODEL_DIR"], "resumed-from.txt"), "w").write(previous)
+open(state, "w").write(str(int(previous) + 1))
+'''
+
+KEYS_SCRIPT = r'''
+import json, os
+with open(os.path.join(os.environ["SM_MODEL_DIR"], "env.json"), "w") as f:
+    json.dump({"has_keys": "AWS_SECRET_ACCESS_KEY" in os.environ or "AWS_ACCESS_KEY_ID" in os.environ,
+               "container_uri": os.environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", ""),
+               "setting": os.environ.get("MY_SETTING")}, f)
+'''
+
+
+def channel(name, uri, distribution="FullyReplicated"):
+    return {"ChannelName": name, "DataSource": {"S3DataSource": {
+        "S3DataType": "S3Prefix", "S3Uri": uri, "S3DataDistributionType": distribution}}}
+
+
+def base_request(name, output, instance_count=1, image=None):
+    request = {
+        "TrainingJobName": name,
+        "AlgorithmSpecification": {"TrainingInputMode": "File"},
+        "RoleArn": "arn:aws:iam::000000000000:role/SageMakerRole",
+        "OutputDataConfig": {"S3OutputPath": output},
+        "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": instance_count, "VolumeSizeInGB": 10},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+    }
+    if image:
+        request["AlgorithmSpecification"]["TrainingImage"] = image
+    return request

@@ -1,0 +1,81 @@
+"""`sagerun local --runtime native`: whole jobs on this machine, against moto's S3 server and local folders."""
+import os
+import unittest
+
+from harness import main, require_binaries
+from local_cases import LocalJobCases, MODEL_SCRIPT, base_request, channel
+from local_jobs import LocalJobs
+
+
+class LocalNative(LocalJobCases, unittest.TestCase):
+    def setUp(self):
+        require_binaries()
+        self.jobs = LocalJobs(self, runtime="native")
+
+    def test_validation_errors_before_anything_runs(self):
+        channel_folder = self.local_channel(MODEL_SCRIPT)
+        out = self.out_folder()
+        good = ["--input", "training=" + channel_folder, "--output", "file://" + out]
+        cases = [
+            (good + ["--job-name", "my_job"], b"Value 'my_job' at 'trainingJobName' failed to satisfy constraint"),
+            (good + ["--job-name", "zero", "--instance-count", "0"], b"resourceConfig.instanceCount"),
+            (good + ["--job-name", "zero-runtime", "--max-runtime", "0"], b"stoppingCondition.maxRuntimeInSeconds"),
+            (["--input", "training=ftp://x/y", "--output", "file://" + out, "--job-name", "bad-uri"], b"s3Uri"),
+            (["--input", "training=" + channel_folder, "--output", "relative/out", "--job-name", "bad-out"],
+             b"s3OutputPath"),
+            (good + ["--job-name", "bad-hp", "--hyperparameter", "x=" + "v" * 2501], b"hyperParameters"),
+            (good + ["--job-name", "bad-pair", "--hyperparameter", "novalue"], b"--hyperparameter 'novalue'"),
+        ]
+        many = list(good)
+        for i in range(21):
+            many += ["--input", "c%d=%s" % (i, channel_folder)]
+        cases.append((many + ["--job-name", "too-many"], b"inputDataConfig"))
+        for args, expected in cases:
+            with self.subTest(args=args[-2:]):
+                result = self.jobs.run(args)
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertIn(expected, result.stderr)
+        self.assertEqual(self.jobs.job_names(), [])  # nothing was created, nothing ran
+
+    def test_request_file_is_the_aws_json(self):
+        channel_folder = self.local_channel(MODEL_SCRIPT)
+        out = self.out_folder()
+        request = base_request("from-json", "file://" + out)
+        request["InputDataConfig"] = [channel("training", "file://" + channel_folder)]
+        request["HyperParameters"] = {"lr": "0.1"}
+        request["OutputDataConfig"]["CompressionType"] = "NONE"
+        self.jobs.run([self.write_request(request)], check=0)
+        status = self.jobs.describe("from-json")
+        self.assertEqual(status["HyperParameters"], {"lr": "0.1"})
+        # CompressionType NONE: the model's files as they are.
+        self.assertTrue(os.path.exists(os.path.join(out, "from-json", "output", "model", "model.json")))
+        config = os.path.join(self.jobs.home, "jobs", "from-json", "hosts", "algo-1", "input", "config")
+        with open(os.path.join(config, "resourceconfig.json")) as f:
+            self.assertIn('"current_host":"algo-1"', f.read())
+
+    def test_base_job_name_gives_unique_names_and_list_shows_them(self):
+        channel_folder = self.local_channel(MODEL_SCRIPT)
+        out = self.out_folder()
+        for _ in range(2):
+            self.jobs.run(["--input", "training=" + channel_folder, "--output", "file://" + out,
+                           "--base-job-name", "digits"], check=0)
+        names = self.jobs.job_names()
+        self.assertEqual(len(names), 2)
+        self.assertTrue(all(name.startswith("digits-") and len(name) <= 63 for name in names))
+        listing = self.jobs.sagerun("list").stdout.decode()
+        for name in names:
+            self.assertIn(name, listing)
+
+    def test_logs_follow_until_the_job_ends(self):
+        channel_folder = self.local_channel("import time\nfor i in range(3):\n    print('step', i, flush=True)\n"
+                                            "    time.sleep(0.3)\n")
+        out = self.out_folder()
+        self.jobs.run(["--input", "training=" + channel_folder, "--output", "file://" + out, "--job-name", "follow",
+                       "--detach"], check=0)
+        logs = self.jobs.sagerun("logs", "follow", "--follow", timeout=60)
+        self.assertIn(b"step 2", logs.stdout)
+        self.assertEqual(self.jobs.describe("follow")["TrainingJobStatus"], "Completed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+// Training job status: transitions, the DescribeTrainingJob shape, and the stored form.
+#include <gtest/gtest.h>
+
+#include "job/status.hpp"
+
+namespace sagerun::job {
+namespace {
+
+using nlohmann::json;
+
+TrainingJobRequest request() {
+  json raw = {
+      {"TrainingJobName", "Job-1"},
+      {"RoleArn", "arn:aws:iam::123456789012:role/Role"},
+      {"AlgorithmSpecification", {{"TrainingImage", "image:1"}, {"TrainingInputMode", "File"}}},
+      {"HyperParameters", {{"epochs", "2"}}},
+      {"OutputDataConfig", {{"S3OutputPath", "s3://bucket/out"}}},
+      {"ResourceConfig", {{"InstanceType", "ml.m5.xlarge"}, {"InstanceCount", 1}, {"VolumeSizeInGB", 30}}},
+      {"StoppingCondition", {{"MaxRuntimeInSeconds", 600}}},
+      {"Environment", {{"A", "1"}}},
+      {"CheckpointConfig", {{"S3Uri", "s3://bucket/ckpt"}}},
+      {"EnableManagedSpotTraining", true},
+      {"Tags", {{{"Key", "k"}, {"Value", "v"}}}},
+  };
+  return parse_request(raw).value();
+}
+
+TrainingJobStatus finished_status() {
+  TrainingJobStatus status;
+  status.job_name = "Job-1";
+  status.job_arn = training_job_arn("us-east-1", "123456789012", "Job-1");
+  status.creation_time = 1700000000.125;
+  transition(status, "Starting", "Starting the training job", 1700000000.125);
+  transition(status, "Training", "Training in progress.", 1700000010.5);
+  status.training_start_time = 1700000010.5;
+  transition(status, "Completed", "Training job completed", 1700000100.25);
+  status.status = "Completed";
+  status.training_end_time = 1700000100.25;
+  status.model_artifacts = "s3://bucket/out/Job-1/output/model.tar.gz";
+  status.final_metrics = {{"loss", 0.25, 1700000090.0}};
+  status.training_time_seconds = 90;
+  status.billable_time_seconds = 90;
+  return status;
+}
+
+TEST(JobStatus, TransitionsCloseTheOpenOne) {
+  TrainingJobStatus status;
+  transition(status, "Starting", "Starting the training job", 10);
+  ASSERT_EQ(status.transitions.size(), 1u);
+  EXPECT_FALSE(status.transitions[0].end_time);
+  EXPECT_EQ(status.secondary_status, "Starting");
+  EXPECT_EQ(status.last_modified_time, 10);
+
+  transition(status, "Downloading", "Downloading input data", 20);
+  ASSERT_EQ(status.transitions.size(), 2u);
+  EXPECT_EQ(status.transitions[0].end_time, 20);
+  EXPECT_FALSE(status.transitions[1].end_time);
+  EXPECT_EQ(status.transitions[1].start_time, 20);
+  EXPECT_EQ(status.transitions[1].message, "Downloading input data");
+
+  // The same stage again only updates its message.
+  transition(status, "Downloading", "Downloaded 2 files", 25);
+  ASSERT_EQ(status.transitions.size(), 2u);
+  EXPECT_EQ(status.transitions[1].message, "Downloaded 2 files");
+  EXPECT_EQ(status.last_modified_time, 25);
+
+  transition(status, "Failed", "AlgorithmError: boom", 30);
+  ASSERT_EQ(status.transitions.size(), 3u);
+  EXPECT_EQ(status.transitions[1].end_time, 30);
+  EXPECT_EQ(status.transitions[2].end_time, 30); // terminal: closed at once
+  EXPECT_EQ(status.secondary_status, "Failed");
+}
+
+TEST(JobStatus, DescribeHasTheServiceShape) {
+  const json describe = describe_json(request(), finished_status());
+  EXPECT_EQ(describe["TrainingJobName"], "Job-1");
+  EXPECT_EQ(describe["TrainingJobArn"], "arn:aws:sagemaker:us-east-1:123456789012:training-job/job-1");
+  EXPECT_EQ(describe["ModelArtifacts"], json({{"S3ModelArtifacts", "s3://bucket/out/Job-1/output/model.tar.gz"}}));
+  EXPECT_EQ(describe["TrainingJobStatus"], "Completed");
+  EXPECT_EQ(describe["SecondaryStatus"], "Completed");
+  EXPECT_FALSE(describe.contains("FailureReason"));
+  EXPECT_EQ(describe["HyperParameters"], json({{"epochs", "2"}}));
+  EXPECT_EQ(describe["AlgorithmSpecification"]["TrainingImage"], "image:1");
+  EXPECT_EQ(describe["RoleArn"], "arn:aws:iam::123456789012:role/Role");
+  EXPECT_EQ(describe["OutputDataConfig"]["CompressionType"], "GZIP");
+  EXPECT_EQ(describe["ResourceConfig"]["InstanceCount"], 1);
+  EXPECT_EQ(describe["StoppingCondition"]["MaxRuntimeInSeconds"], 600);
+  EXPECT_EQ(describe["CreationTime"], 1700000000.125);
+  EXPECT_EQ(describe["TrainingStartTime"], 1700000010.5);
+  EXPECT_EQ(describe["TrainingEndTime"], 1700000100.25);
+  EXPECT_EQ(describe["LastModifiedTime"], 1700000100.25);
+  ASSERT_EQ(describe["SecondaryStatusTransitions"].size(), 3u);
+  EXPECT_EQ(describe["SecondaryStatusTransitions"][0], json({{"Status", "Starting"},
+                                                             {"StartTime", 1700000000.125},
+                                                             {"EndTime", 1700000010.5},
+                                                             {"StatusMessage", "Starting the training job"}}));
+  EXPECT_EQ(describe["FinalMetricDataList"][0],
+            json({{"MetricName", "loss"}, {"Value", 0.25}, {"Timestamp", 1700000090.0}}));
+  EXPECT_EQ(describe["EnableNetworkIsolation"], false);
+  EXPECT_EQ(describe["EnableManagedSpotTraining"], true);
+  EXPECT_EQ(describe["CheckpointConfig"]["S3Uri"], "s3://bucket/ckpt");
+  EXPECT_EQ(describe["TrainingTimeInSeconds"], 90);
+  EXPECT_EQ(describe["BillableTimeInSeconds"], 90);
+  EXPECT_EQ(describe["Environment"], json({{"A", "1"}}));
+  EXPECT_FALSE(describe.contains("Tags")); // DescribeTrainingJob does not return them
+  EXPECT_FALSE(describe.contains("InputDataConfig"));
+}
+
+TEST(JobStatus, FailureReasonWhenSet) {
+  auto status = finished_status();
+  status.status = "Failed";
+  status.failure_reason = "AlgorithmError: exit code 1";
+  status.model_artifacts.clear();
+  const json describe = describe_json(request(), status);
+  EXPECT_EQ(describe["FailureReason"], "AlgorithmError: exit code 1");
+  EXPECT_FALSE(describe.contains("ModelArtifacts"));
+}
+
+TEST(JobStatus, StoredFormRoundTrips) {
+  const auto status = finished_status();
+  const auto back = status_from_json(json::parse(to_json(status).dump()));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(to_json(*back), to_json(status));
+  EXPECT_EQ(back->transitions.size(), 3u);
+  EXPECT_EQ(back->transitions[0].end_time, 1700000010.5);
+  EXPECT_EQ(back->training_time_seconds, 90);
+  EXPECT_EQ(back->final_metrics[0].value, 0.25);
+}
+
+TEST(JobStatus, MissingOptionalFieldsAreTolerated) {
+  const auto status = status_from_json({{"TrainingJobName", "j"}, {"TrainingJobStatus", "InProgress"}});
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_EQ(status->secondary_status, "Starting");
+  EXPECT_TRUE(status->transitions.empty());
+  EXPECT_FALSE(status->training_start_time);
+  EXPECT_FALSE(status->billable_time_seconds);
+}
+
+TEST(JobStatus, WrongFieldsAreNamed) {
+  auto stored = to_json(finished_status());
+  stored["CreationTime"] = "yesterday";
+  auto status = status_from_json(stored);
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().kind, util::ErrorKind::invalid_input);
+  EXPECT_NE(status.error().message.find("'CreationTime'"), std::string::npos) << status.error().message;
+
+  stored = to_json(finished_status());
+  stored.erase("TrainingJobName");
+  status = status_from_json(stored);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("'TrainingJobName' is missing"), std::string::npos);
+
+  stored = to_json(finished_status());
+  stored["SecondaryStatusTransitions"][1].erase("StartTime");
+  status = status_from_json(stored);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("SecondaryStatusTransitions[1]: 'StartTime' is missing"), std::string::npos)
+      << status.error().message;
+
+  stored = to_json(finished_status());
+  stored["TrainingJobStatus"] = "Done";
+  status = status_from_json(stored);
+  ASSERT_FALSE(status);
+  EXPECT_NE(status.error().message.find("'TrainingJobStatus' must be one of"), std::string::npos);
+
+  EXPECT_FALSE(status_from_json(json::array()));
+}
+
+TEST(JobStatus, ArnLowerCasesTheNameAndKnowsPartitions) {
+  EXPECT_EQ(training_job_arn("eu-west-1", "123456789012", "My-Job"),
+            "arn:aws:sagemaker:eu-west-1:123456789012:training-job/my-job");
+  EXPECT_EQ(training_job_arn("cn-north-1", "1", "J"), "arn:aws-cn:sagemaker:cn-north-1:1:training-job/j");
+  EXPECT_EQ(training_job_arn("us-gov-west-1", "1", "J"), "arn:aws-us-gov:sagemaker:us-gov-west-1:1:training-job/j");
+}
+
+TEST(JobStatus, NowIsNow) {
+  const double now = now_seconds();
+  EXPECT_GT(now, 1.7e9);
+  EXPECT_LT(now, 4.1e9);
+  EXPECT_LE(now, now_seconds());
+}
+
+} // namespace
+} // namespace sagerun::job
