@@ -15,11 +15,18 @@ constexpr size_t k_max_line = 64 * 1024;
 } // namespace
 
 Expected<HostLog> HostLog::open(const std::filesystem::path& file, std::string host, Echo echo,
-                                MetricExtractor* metrics) {
+                                MetricExtractor* metrics, const std::filesystem::path& events_file) {
   HostLog log;
   log.m_file.reset(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-  if (!log.m_file.valid())
+  if (!log.m_file.valid()) {
     return util::fail(util::ErrorKind::io, util::errno_message("cannot open " + file.string(), errno));
+  }
+  if (!events_file.empty()) {
+    log.m_events.reset(::open(events_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!log.m_events.valid()) {
+      return util::fail(util::ErrorKind::io, util::errno_message("cannot open " + events_file.string(), errno));
+    }
+  }
   log.m_prefix = std::move(host) + " | ";
   log.m_echo = echo;
   log.m_metrics = metrics;
@@ -29,7 +36,7 @@ Expected<HostLog> HostLog::open(const std::filesystem::path& file, std::string h
 void HostLog::write(std::string_view bytes, double now) {
   util::write_all(m_file.get(), bytes);
   if (m_echo == Echo::raw) util::write_all(STDOUT_FILENO, bytes);
-  if (m_echo == Echo::prefixed || m_metrics != nullptr) feed_lines(bytes, now);
+  if (m_echo == Echo::prefixed || m_metrics != nullptr || m_events.valid()) feed_lines(bytes, now);
 }
 
 void HostLog::feed_lines(std::string_view bytes, double now) {
@@ -56,9 +63,16 @@ void HostLog::feed_lines(std::string_view bytes, double now) {
 
 void HostLog::emit_line(std::string_view line, double now) {
   // Progress bars redraw with '\r': the metric and the prefix belong to the last redraw.
-  const auto redraw = line.rfind('\r', line.size() > 0 ? line.size() - 1 : 0);
-  const std::string_view visible = redraw == std::string_view::npos ? line : line.substr(redraw + 1);
+  std::string_view visible = line;
+  while (visible.ends_with('\r'))
+    visible.remove_suffix(1); // CRLF line ends
+  if (const auto redraw = visible.rfind('\r'); redraw != std::string_view::npos) visible.remove_prefix(redraw + 1);
   if (m_metrics != nullptr) m_metrics->feed_line(visible, now);
+  if (m_events.valid()) {
+    std::string event = std::to_string(static_cast<long long>(now * 1000)) + "\t";
+    event.append(visible).push_back('\n');
+    util::write_all(m_events.get(), event);
+  }
   if (m_echo == Echo::prefixed) {
     std::string out;
     out.reserve(m_prefix.size() + line.size() + 1);

@@ -1,7 +1,8 @@
 #pragma once
 // Where a host's output goes: its log file byte for byte, the terminal (as is for one host,
-// each line prefixed with the host's name for several, as the SageMaker SDK shows them), and
-// the metric extractor, line by line.
+// each line prefixed with the host's name for several, as the SageMaker SDK shows them), the
+// metric extractor line by line, and an events file of timestamped lines
+// ("<milliseconds since the epoch>\t<line>\n", as CloudWatch Logs events are served).
 
 #include <filesystem>
 #include <string>
@@ -18,7 +19,7 @@ enum class Echo { none, raw, prefixed };
 class HostLog {
 public:
   static Expected<HostLog> open(const std::filesystem::path& file, std::string host, Echo echo,
-                                MetricExtractor* metrics);
+                                MetricExtractor* metrics, const std::filesystem::path& events_file = {});
 
   void write(std::string_view bytes, double now);
   // The last partial line, at the end of the host's output.
@@ -29,6 +30,7 @@ private:
   void emit_line(std::string_view line, double now);
 
   util::UniqueFd m_file;
+  util::UniqueFd m_events;
   std::string m_prefix;
   Echo m_echo = Echo::none;
   MetricExtractor* m_metrics = nullptr;

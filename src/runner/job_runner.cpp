@@ -183,7 +183,7 @@ Expected<job::TrainingJobStatus> run_job(const JobFolder& folder, const RunConte
     launch.checkpoint_dir = checkpoint_folder(*request, launch.tree);
     if (request->checkpoint) launch.checkpoint_local_path = request->checkpoint->local_path;
     launch.env = platform;
-    auto log = HostLog::open(folder.log_file(i), host_name(i), echo, &*metrics);
+    auto log = HostLog::open(folder.log_file(i), host_name(i), echo, &*metrics, folder.events_file(i));
     if (!log) return fail_job("InternalServerError: " + log.error().message);
     auto process = runtime->start(launch);
     if (!process) {

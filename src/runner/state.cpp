@@ -42,6 +42,10 @@ fs::path JobFolder::host_tree(int host_index) const { return folder() / "hosts" 
 
 fs::path JobFolder::log_file(int host_index) const { return folder() / "logs" / (host_name(host_index) + ".log"); }
 
+fs::path JobFolder::events_file(int host_index) const {
+  return folder() / "logs" / (host_name(host_index) + ".events");
+}
+
 Expected<void> JobFolder::write_request(const job::TrainingJobRequest& request) const {
   return util::write_file_atomic(folder() / "request.json", job::to_json(request).dump(2) + "\n");
 }

@@ -5,6 +5,7 @@
 //   jobs/<name>/runner.pid        the process supervising the job while it runs
 //   jobs/<name>/hosts/algo-N/     each host's /opt/ml tree
 //   jobs/<name>/logs/algo-N.log   each host's output, byte for byte
+//   jobs/<name>/logs/algo-N.events  the same as timestamped lines ("<epoch ms>\t<line>")
 // A job's folder is created with mkdir, which fails when the name is taken: job names are unique.
 
 #include <sys/types.h>
@@ -37,6 +38,8 @@ public:
   fs::path folder() const { return m_root / "jobs" / m_name; }
   fs::path host_tree(int host_index) const; // 0-based index → hosts/algo-(index+1)
   fs::path log_file(int host_index) const;
+  fs::path events_file(int host_index) const; // timestamped lines, for CloudWatch Logs
+
   fs::path work_folder() const { return folder() / "work"; }
 
   Expected<void> write_request(const job::TrainingJobRequest& request) const;
