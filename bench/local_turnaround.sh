@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Local job turnaround (DESIGN.md §9): a no-op job from the `sagerun local` command to
+# `Completed` with model.tar.gz and output.tar.gz written, status recorded.
+#   native: target <= 150 ms end to end (baseline shown: the no-op script run directly)
+#   docker: target within 0.5 s of a bare `docker run --rm IMAGE true` (skipped without docker)
+# IMAGE defaults to the test image (scripts/build-test-images.sh build/src/train).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+SAGERUN=$(realpath "${SAGERUN:-$ROOT/build/src/sagerun}")
+IMAGE=${IMAGE:-sagerun-test:latest}
+RUNS=${RUNS:-30}
+
+channel=$TMP/channel
+mkdir -p "$channel/script"
+printf '#!/bin/sh\nexit 0\n' >"$channel/script/train.sh"
+echo "1,2" >"$channel/train.csv"
+export SAGERUN_HOME=$TMP/home
+
+median_ms() { "$PY" -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"]*1e3))' "$@"; }
+
+# Every run is a new job (a unique name from the base name); the state folder grows by one job per run.
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$TMP/native.json" \
+  -n direct "/bin/sh $channel/script/train.sh" \
+  -n "sagerun local" "$SAGERUN local --input training=$channel --output file://$TMP/out --base-job-name noop" \
+  >"$TMP/native.log" 2>&1
+direct=$(median_ms "$TMP/native.json" 0)
+native=$(median_ms "$TMP/native.json" 1)
+completed=$(cd "$SAGERUN_HOME/jobs" && for j in *; do grep -q '"Completed"' "$j/status.json" && echo "$j"; done | wc -l)
+echo "native: sagerun local no-op job ${native} ms median (script alone ${direct} ms); target <= 150 ms: $(
+  "$PY" -c "print('ok' if $native <= 150 else 'MISSED')")   [$completed jobs Completed]"
+
+if ! docker info >/dev/null 2>&1 || ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  echo "docker: skipped (no daemon or no image $IMAGE)"
+  exit 0
+fi
+hyperfine -N --warmup 2 --runs "${DOCKER_RUNS:-10}" --export-json "$TMP/docker.json" \
+  -n "docker run" "docker run --rm --network host $IMAGE true" \
+  -n "sagerun local --runtime docker" \
+  "$SAGERUN local --runtime docker --image $IMAGE --input training=$channel --output file://$TMP/out --base-job-name dnoop" \
+  >"$TMP/docker.log" 2>&1
+bare=$(median_ms "$TMP/docker.json" 0)
+ours=$(median_ms "$TMP/docker.json" 1)
+echo "docker: sagerun local ${ours} ms median vs bare docker run ${bare} ms: +$("$PY" -c "print('%.0f ms' % ($ours - $bare))"); target <= +500 ms: $(
+  "$PY" -c "print('ok' if $ours - $bare <= 500 else 'MISSED')")"
