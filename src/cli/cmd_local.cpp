@@ -109,6 +109,7 @@ int cmd_local(std::span<char*> args) {
   }
   auto request = job::parse_request(*json, job::UriPolicy::local);
   if (!request) return report(request.error());
+  if (auto supported = runner::check_supported(*request); !supported) return report(supported.error());
   if (runner_flags.runtime == "docker" && request->image.empty()) {
     return report({util::ErrorKind::invalid_input,
                    "AlgorithmSpecification.TrainingImage: the docker runtime needs an image (--image)"});

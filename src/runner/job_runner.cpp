@@ -100,6 +100,22 @@ std::chrono::seconds stop_grace(const util::EnvMap& env) {
   return std::chrono::seconds(120);
 }
 
+Expected<void> check_supported(const job::TrainingJobRequest& request) {
+  auto pipe = [](const std::string& mode) { return mode == "Pipe"; };
+  if (pipe(request.input_mode)) {
+    return util::fail(util::ErrorKind::unsupported,
+                      "AlgorithmSpecification.TrainingInputMode: Pipe mode is not supported locally; use File or "
+                      "FastFile (both stage the files)");
+  }
+  for (const auto& channel : request.channels) {
+    if (pipe(channel.input_mode)) {
+      return util::fail(util::ErrorKind::unsupported, "InputDataConfig channel '" + channel.name +
+                                                          "': InputMode Pipe is not supported locally; use File");
+    }
+  }
+  return {};
+}
+
 Expected<JobFolder> create_job(const std::filesystem::path& state_root, const job::TrainingJobRequest& request,
                                const RunContext& context) {
   JobFolder folder(state_root, request.job_name);

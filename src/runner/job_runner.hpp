@@ -36,6 +36,10 @@ struct RunContext {
   int transfer_concurrency = 10;
 };
 
+// What a valid request may ask that this runner does not do (Pipe input mode): an error naming
+// the field, checked before anything runs.
+Expected<void> check_supported(const job::TrainingJobRequest& request);
+
 // Validated request → job folder with the request and an InProgress status. A name already
 // used is refused (ResourceInUse).
 Expected<JobFolder> create_job(const std::filesystem::path& state_root, const job::TrainingJobRequest& request,

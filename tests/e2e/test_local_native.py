@@ -37,6 +37,15 @@ class LocalNative(LocalJobCases, unittest.TestCase):
                 self.assertIn(expected, result.stderr)
         self.assertEqual(self.jobs.job_names(), [])  # nothing was created, nothing ran
 
+    def test_pipe_mode_refused_before_anything_runs(self):
+        request = base_request("piped", "file://" + self.out_folder())
+        request["AlgorithmSpecification"]["TrainingInputMode"] = "Pipe"
+        request["InputDataConfig"] = [channel("training", "file://" + self.local_channel(MODEL_SCRIPT))]
+        result = self.jobs.run([self.write_request(request)])
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(b"Pipe mode is not supported locally", result.stderr)
+        self.assertEqual(self.jobs.job_names(), [])
+
     def test_request_file_is_the_aws_json(self):
         channel_folder = self.local_channel(MODEL_SCRIPT)
         out = self.out_folder()
