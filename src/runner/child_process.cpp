@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,6 +123,17 @@ Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::str
   child.m_pid = pid;
   child.m_output = std::move(output.read_end);
   return child;
+}
+
+Expected<ChildProcess> ChildProcess::spawn_tied(const std::vector<std::string>& argv, const util::EnvMap& env,
+                                                const std::function<int()>& setup) {
+  const pid_t runner = ::getpid();
+  return spawn_with_setup(argv, env, [&]() -> int {
+    // After the setup: entering a user namespace changes credentials, which clears the setting.
+    if (const int error = setup ? setup() : 0; error != 0) return error;
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) return errno;
+    return ::getppid() == runner ? 0 : ESRCH; // the runner is already gone
+  });
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept

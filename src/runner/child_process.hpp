@@ -24,6 +24,10 @@ public:
   // parent may have threads) and returns 0, or an errno that fails the spawn.
   static Expected<ChildProcess> spawn_with_setup(const std::vector<std::string>& argv, const util::EnvMap& env,
                                                  const std::function<int()>& setup);
+  // A host: the child gets SIGTERM if the runner dies (train or the docker client then stop the
+  // job's processes), so nothing of a job outlives its runner, even one killed with SIGKILL.
+  static Expected<ChildProcess> spawn_tied(const std::vector<std::string>& argv, const util::EnvMap& env,
+                                           const std::function<int()>& setup = {});
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;
   ChildProcess(const ChildProcess&) = delete;

@@ -50,7 +50,7 @@ public:
       client_env[key] = value;
     }
     argv.insert(argv.end(), {m_options.image, "train"});
-    return ChildProcess::spawn(argv, client_env);
+    return ChildProcess::spawn_tied(argv, client_env);
   }
 
   void kill(const HostLaunch& host, ChildProcess& process) override {

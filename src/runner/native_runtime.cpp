@@ -48,7 +48,7 @@ public:
     env["SAGEMAKER_BASE_DIR"] = host.tree.string();
     std::vector<std::string> argv{m_options.train_binary};
     if (m_options.train_is_subcommand) argv.emplace_back("train");
-    if (host.count == 1) return ChildProcess::spawn(argv, env);
+    if (host.count == 1) return ChildProcess::spawn_tied(argv, env);
 
     const fs::path hosts_file = host.tree.parent_path() / (host_name(host.index) + ".hosts");
     if (auto written = util::write_file_atomic(hosts_file, hosts_file_text(host.count)); !written) {
@@ -66,7 +66,7 @@ private:
                                                const std::string& hosts_file, const std::string& hostname) {
     const std::string uid_map = std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n";
     const std::string gid_map = std::to_string(::getgid()) + " " + std::to_string(::getgid()) + " 1\n";
-    return ChildProcess::spawn_with_setup(argv, env, [&]() -> int {
+    return ChildProcess::spawn_tied(argv, env, [&]() -> int {
       if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS) != 0) {
         // Already privileged (root) — a user namespace is not needed, but may be refused.
         if (::unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0) return errno;

@@ -103,9 +103,10 @@ Expected<job::TrainingJobStatus> read_reconciled_status(const JobFolder& folder)
   auto status = folder.read_status();
   if (!status) return status;
   const bool active = status->status == "InProgress" || status->status == "Stopping";
-  // A job only just created has no runner yet: give it a moment to write its pid.
-  const bool young = job::now_seconds() - status->creation_time < 10;
-  if (active && !young && !folder.live_runner_pid()) {
+  if (!active || folder.live_runner_pid()) return status;
+  // A job only just created has no runner pid yet: give its runner a moment to start.
+  const bool has_pid_file = util::is_file(folder.folder() / "runner.pid");
+  if (has_pid_file || job::now_seconds() - status->creation_time > 10) {
     mark_failed(folder, "InternalServerError: the runner of this job ended before the job did (killed?)");
     return folder.read_status();
   }

@@ -37,6 +37,36 @@ class LocalNative(LocalJobCases, unittest.TestCase):
                 self.assertIn(expected, result.stderr)
         self.assertEqual(self.jobs.job_names(), [])  # nothing was created, nothing ran
 
+    def test_nothing_outlives_a_killed_runner(self):
+        from local_cases import SLEEP_SCRIPT
+        import signal
+        import time
+        out = self.out_folder()
+        self.jobs.run(["--input", "training=" + self.local_channel(SLEEP_SCRIPT), "--output", "file://" + out,
+                       "--job-name", "orphan", "--detach"], check=0)
+        self.jobs.wait_for_log("orphan", b"sleeping")
+        folder = os.path.join(self.jobs.home, "jobs", "orphan")
+        with open(os.path.join(folder, "runner.pid")) as f:
+            os.kill(int(f.read()), signal.SIGKILL)
+
+        def job_processes():
+            found = []
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    if os.readlink("/proc/%s/cwd" % pid).startswith(folder):
+                        found.append(pid)
+                except OSError:
+                    pass
+            return found
+        deadline = time.monotonic() + 30
+        while job_processes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(job_processes(), [])
+        time.sleep(0.2)
+        status = self.jobs.describe("orphan")
+        self.assertEqual(status["TrainingJobStatus"], "Failed")
+        self.assertIn("runner", status["FailureReason"])
+
     def test_pipe_mode_refused_before_anything_runs(self):
         request = base_request("piped", "file://" + self.out_folder())
         request["AlgorithmSpecification"]["TrainingInputMode"] = "Pipe"
