@@ -27,7 +27,7 @@ ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -j "$jobs" --output-on-f
 
 echo "== fuzzing (libFuzzer, ${SAGERUN_FUZZ_SECONDS:-20} s per target)"
 CXX=clang++-19 scripts/setup.sh build-fuzz -DSAGERUN_FUZZ=ON -DSAGERUN_TESTS=OFF -DCMAKE_CXX_COMPILER=clang++-19
-for target in config tar s3_xml; do
+for target in config tar s3_xml job_request; do
   corpus=$(mktemp -d)
   cp tests/fuzz/corpus/"${target#s3_}"/* "$corpus"/
   build-fuzz/tests/fuzz/fuzz_"$target" -max_total_time="${SAGERUN_FUZZ_SECONDS:-20}" -max_len=65536 "$corpus" 2>&1 | tail -2

@@ -56,14 +56,15 @@ void put_number(char* field, size_t width, uint64_t value) {
 std::string header_block(std::string_view name, char type, uint32_t mode, uint64_t size, uint64_t mtime,
                          std::string_view link) {
   std::string h(k_record, '\0');
-  std::memcpy(&h[0], name.data(), std::min(name.size(), k_name_field));
+  // copy_n, not memcpy: an empty view may hold a null pointer.
+  std::copy_n(name.data(), std::min(name.size(), k_name_field), h.begin());
   put_number(&h[100], 8, mode);
   put_number(&h[108], 8, 0); // uid
   put_number(&h[116], 8, 0); // gid
   put_number(&h[124], 12, size);
   put_number(&h[136], 12, mtime);
   h[156] = type;
-  std::memcpy(&h[157], link.data(), std::min(link.size(), k_name_field));
+  std::copy_n(link.data(), std::min(link.size(), k_name_field), h.begin() + 157);
   std::memcpy(&h[257], "ustar  ", 8); // GNU magic and version, as `tar -czf` writes
   std::memcpy(&h[265], "root", 4);    // uname
   std::memcpy(&h[297], "root", 4);    // gname
