@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes a Docker daemon available for the tests, idempotently:
 #   - installs Debian's docker.io when `docker` or `dockerd` is missing;
+#   - installs Debian's docker-registry when missing (the image suites start their own instance on
+#     loopback as the push target; the packaged service is not needed and is disabled);
 #   - starts dockerd in the background when `docker info` fails, and waits (up to
 #     SAGERUN_DOCKERD_WAIT seconds, 60 by default) until it answers.
 # Runs as root, or through sudo otherwise. Prints one line on what it did.
@@ -22,6 +24,16 @@ if ! command -v docker >/dev/null 2>&1 || ! command -v dockerd >/dev/null 2>&1; 
     || die "could not install docker.io"
   hash -r
   did+=("installed docker.io")
+fi
+
+if [[ ! -x /usr/bin/docker-registry ]]; then
+  "${sudo_cmd[@]}" apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq docker-registry >/dev/null \
+    || die "could not install docker-registry"
+  if command -v systemctl >/dev/null 2>&1; then
+    "${sudo_cmd[@]}" systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
+  did+=("installed docker-registry")
 fi
 
 docker_info() { "${sudo_cmd[@]}" docker info >/dev/null 2>&1; }

@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev libcurl4-openssl-dev libdeflate-dev libcpp-httplib-dev
   libsqlite3-dev libgtest-dev libgmock-dev googletest
   python3 python3-venv python3-numpy python3-sklearn
-  hyperfine time debootstrap util-linux procps awscli curl openssl
+  hyperfine time debootstrap util-linux procps awscli curl openssl wrk
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -62,6 +62,7 @@ Expected<pid_t> spawn_detached(const RunnerFlags& flags, const std::filesystem::
   if (flags.aws.profile) argv.insert(argv.end(), {"--profile", *flags.aws.profile});
   argv.push_back(name);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (auto& arg : argv)
     args.push_back(arg.data());
   args.push_back(nullptr);

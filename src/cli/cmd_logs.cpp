@@ -1,5 +1,7 @@
 // sagerun logs JOB [--follow]: a job's output, as its hosts wrote it (each line prefixed with
-// the host's name when there are several); --follow keeps reading until the job ends.
+// the host's name when there are several); --follow keeps reading until the job ends. Local
+// jobs' log files, or with --remote / --endpoint-url / AWS_ENDPOINT_URL_SAGEMAKER the job's
+// CloudWatch log streams.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +11,8 @@
 #include "cli/aws_context.hpp"
 #include "cli/command_table.hpp"
 #include "cli/job_lookup.hpp"
+#include "cli/remote_context.hpp"
+#include "cli/remote_follow.hpp"
 #include "util/fd.hpp"
 
 namespace sagerun::cli {
@@ -47,6 +51,27 @@ bool pump(std::vector<LogReader>& readers, bool prefixed) {
   return printed;
 }
 
+int logs_remote(const std::string& name, bool follow, const RemoteFlags& remote) {
+  const auto env = util::current_environment();
+  auto context = make_remote_context(remote.aws, env);
+  if (!context) return report(context.error());
+  if (follow) {
+    const InterruptGuard guard;
+    auto result = follow_job(**context, name, FollowOptions{.transitions = false, .logs = true}, env);
+    if (!result) return report(result.error());
+    return result->interrupted ? k_exit_interrupted : k_exit_ok;
+  }
+  // A job that does not exist is an error, not an empty log.
+  auto description = (*context)->sagemaker->describe_training_job(name);
+  if (!description) return report(description.error());
+  LogFollower follower(*(*context)->logs, name, log_prefix_for(*description));
+  while (true) {
+    auto printed = follower.pump();
+    if (!printed) return report(printed.error());
+    if (*printed == 0) return k_exit_ok;
+  }
+}
+
 } // namespace
 
 int cmd_logs(std::span<char*> args) {
@@ -55,16 +80,20 @@ int cmd_logs(std::span<char*> args) {
   bool follow = false;
   app.add_option("JOB", name, "the training job's name")->required();
   app.add_flag("--follow,-f", follow, "keep printing until the job ends");
+  RemoteFlags remote;
+  add_remote_flags(app, remote);
   try {
     app.parse(static_cast<int>(args.size()), args.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
   }
+  if (wants_remote(remote, util::current_environment())) return logs_remote(name, follow, remote);
   auto folder = find_local_job(name);
   if (!folder) return report(folder.error());
   auto request = folder->read_request();
   if (!request) return report(request.error());
   std::vector<LogReader> readers;
+  readers.reserve(static_cast<size_t>(request->instance_count));
   for (int i = 0; i < request->instance_count; ++i) {
     readers.push_back({runner::host_name(i), folder->log_file(i), {}, {}});
   }

@@ -10,11 +10,15 @@ namespace {
 
 constexpr std::array k_commands = {
     CommandInfo{"describe", "describe a training job (DescribeTrainingJob's JSON)", cmd_describe},
+    CommandInfo{"image", "build the generic training image, push it to ECR or a registry", cmd_image},
     CommandInfo{"list", "list training jobs, newest first", cmd_list},
     CommandInfo{"local", "run a SageMaker training job on this machine (native or docker)", cmd_local},
     CommandInfo{"logs", "print a training job's logs (--follow)", cmd_logs},
     CommandInfo{"s3", "list, copy and sync between local folders and S3 (ls, cp, sync)", cmd_s3},
+    CommandInfo{"server", "serve the SageMaker and CloudWatch Logs APIs on this machine, running jobs", cmd_server},
     CommandInfo{"stop", "stop a running training job", cmd_stop},
+    CommandInfo{"submit", "create a training job on SageMaker (or a compatible endpoint), --wait to follow it",
+                cmd_submit},
     CommandInfo{"train", "run the SageMaker training entrypoint against /opt/ml (or $SAGEMAKER_BASE_DIR)", cmd_train},
     CommandInfo{"upload", "stage a script folder (and data) in S3 in the seed layout", cmd_upload},
     CommandInfo{"version", "print the version", cmd_version},

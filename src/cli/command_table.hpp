@@ -23,12 +23,15 @@ std::span<const CommandInfo> command_table();
 int dispatch(int argc, char** argv);
 
 int cmd_describe(std::span<char*> args);
+int cmd_image(std::span<char*> args);
 int cmd_list(std::span<char*> args);
 int cmd_local(std::span<char*> args);
 int cmd_logs(std::span<char*> args);
 int cmd_run_job(std::span<char*> args); // the detached local runner (internal)
 int cmd_s3(std::span<char*> args);
+int cmd_server(std::span<char*> args);
 int cmd_stop(std::span<char*> args);
+int cmd_submit(std::span<char*> args);
 int cmd_train(std::span<char*> args);
 int cmd_upload(std::span<char*> args);
 int cmd_version(std::span<char*> args);

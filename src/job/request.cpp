@@ -9,7 +9,7 @@ using nlohmann::json;
 
 std::string string_at(const json& object, const char* key, std::string fallback = {}) {
   const auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::move(fallback);
 }
 
 template <typename T> T number_at(const json& object, const char* key, T fallback) {

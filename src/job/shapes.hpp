@@ -25,7 +25,7 @@ struct Member {
   uint8_t flags = 0;
 };
 
-struct Shape {
+struct Shape { // NOLINT(clang-analyzer-optin.performance.Padding): field order is the .inc designated-initializer order
   std::string_view name = {};
   ShapeType type = ShapeType::string;
   std::optional<int64_t> min = {}; // length (strings, lists, maps) or value (numbers)

@@ -81,6 +81,7 @@ Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::str
     return util::fail(util::ErrorKind::io, util::errno_message("pipe", errno));
   }
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& arg : argv)
     args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <memory>
 #include <optional>
 
@@ -88,7 +89,7 @@ util::EnvMap platform_environment(const job::TrainingJobRequest& request, const 
   return env;
 }
 
-int64_t whole_seconds(double seconds) { return std::max<int64_t>(1, static_cast<int64_t>(seconds + 0.5)); }
+int64_t whole_seconds(double seconds) { return std::max<int64_t>(1, std::llround(seconds)); }
 
 } // namespace
 
@@ -165,6 +166,7 @@ Expected<job::TrainingJobStatus> run_job(const JobFolder& folder, const RunConte
   }
   for (const auto& channel : request->channels) {
     std::vector<fs::path> channel_folders;
+    channel_folders.reserve(trees.size());
     for (const auto& tree : trees)
       channel_folders.push_back(tree / "input/data" / channel.name);
     auto staged = stage_channel(channel, channel_folders, transfer.get());

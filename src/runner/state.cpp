@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "util/files.hpp"
+#include "util/log.hpp"
 
 namespace sagerun::runner {
 
@@ -96,7 +97,7 @@ void mark_failed(const JobFolder& folder, const std::string& reason) {
   status->status = "Failed";
   status->failure_reason = reason.substr(0, 1024);
   job::transition(*status, "Failed", "Training job failed", job::now_seconds());
-  (void)folder.write_status(*status);
+  if (auto written = folder.write_status(*status); !written) util::log::error(written.error().message);
 }
 
 Expected<job::TrainingJobStatus> read_reconciled_status(const JobFolder& folder) {
@@ -122,6 +123,7 @@ std::vector<std::string> list_job_names(const fs::path& root) {
   }
   std::sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::string> names;
+  names.reserve(jobs.size());
   for (auto& [time, name] : jobs)
     names.push_back(std::move(name));
   return names;

@@ -1,0 +1,73 @@
+#pragma once
+// A thin RAII layer over SQLite: a connection and prepared statements, both released on every
+// path; errors carry SQLite's own message and the statement that failed.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "util/error.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace sagerun::server::sqlite {
+
+class Statement;
+
+class Database {
+public:
+  // Opens (creating) the file, in WAL mode with synchronous=NORMAL: a commit survives the process
+  // being killed; only a power loss may undo the last commits.
+  static Expected<Database> open(const std::filesystem::path& file);
+
+  Database(Database&&) noexcept = default;
+  Database& operator=(Database&&) noexcept = default;
+
+  // Runs statements that return no rows (schema, pragmas, BEGIN/COMMIT).
+  Expected<void> exec(std::string_view sql);
+  Expected<Statement> prepare(std::string_view sql);
+  int64_t last_insert_rowid() const;
+  sqlite3* handle() const { return m_db.get(); }
+
+private:
+  struct Close {
+    void operator()(sqlite3* db) const;
+  };
+  explicit Database(sqlite3* db) : m_db(db) {}
+  std::unique_ptr<sqlite3, Close> m_db;
+};
+
+class Statement {
+public:
+  Statement(Statement&&) noexcept = default;
+  Statement& operator=(Statement&&) noexcept = default;
+
+  // Parameters are 1-based, as in SQLite.
+  Statement& bind(int index, std::string_view text);
+  Statement& bind(int index, int64_t value);
+  Statement& bind(int index, double value);
+
+  // One step: true when a row is ready, false when done; errors name the statement.
+  Expected<bool> step();
+  // Steps to the end (for statements that return no rows), then resets for the next use.
+  Expected<void> run();
+  void reset();
+
+  std::string text(int column) const;
+  int64_t integer(int column) const;
+  double real(int column) const;
+
+private:
+  friend class Database;
+  struct Finalize {
+    void operator()(sqlite3_stmt* statement) const;
+  };
+  Statement(sqlite3* db, sqlite3_stmt* statement) : m_db(db), m_statement(statement) {}
+  sqlite3* m_db = nullptr;
+  std::unique_ptr<sqlite3_stmt, Finalize> m_statement;
+};
+
+} // namespace sagerun::server::sqlite

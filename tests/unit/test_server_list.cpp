@@ -1,0 +1,137 @@
+// ListTrainingJobs: filters, sort orders, keyset paging and the service's validation messages.
+
+#include "server/list_jobs.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sagerun::server {
+namespace {
+
+using nlohmann::json;
+
+std::vector<JobSummary> jobs() {
+  // name, status, creation, last modified
+  return {
+      {"alpha-1", "arn:a1", "Completed", "Completed", 100, 150, 150},
+      {"Beta-2", "arn:b2", "Failed", "Failed", 200, 250, 250},
+      {"alpha-3", "arn:a3", "InProgress", "Training", 300, 310, std::nullopt},
+      {"gamma-4", "arn:g4", "Completed", "Completed", 400, 450, 450},
+      {"alpha-5", "arn:a5", "Stopped", "Stopped", 500, 520, 520},
+  };
+}
+
+std::vector<std::string> names(const json& page) {
+  std::vector<std::string> out;
+  for (const auto& item : page["TrainingJobSummaries"])
+    out.push_back(item["TrainingJobName"]);
+  return out;
+}
+
+json list(const json& body) {
+  auto query = parse_list_query(body);
+  EXPECT_TRUE(query) << query.error().message;
+  auto page = list_training_jobs(jobs(), *query);
+  EXPECT_TRUE(page) << page.error().message;
+  return *page;
+}
+
+TEST(ListTrainingJobs, NewestFirstByDefault) {
+  const auto page = list(json::object());
+  EXPECT_EQ(names(page), (std::vector<std::string>{"alpha-5", "gamma-4", "alpha-3", "Beta-2", "alpha-1"}));
+  EXPECT_FALSE(page.contains("NextToken"));
+  const auto& first = page["TrainingJobSummaries"][0];
+  EXPECT_EQ(first["TrainingJobArn"], "arn:a5");
+  EXPECT_EQ(first["TrainingJobStatus"], "Stopped");
+  EXPECT_EQ(first["SecondaryStatus"], "Stopped");
+  EXPECT_EQ(first["CreationTime"], 500.0);
+  EXPECT_EQ(first["LastModifiedTime"], 520.0);
+  EXPECT_EQ(first["TrainingEndTime"], 520.0);
+  EXPECT_FALSE(page["TrainingJobSummaries"][2].contains("TrainingEndTime"));
+}
+
+TEST(ListTrainingJobs, Filters) {
+  EXPECT_EQ(names(list({{"NameContains", "ALPHA"}})), (std::vector<std::string>{"alpha-5", "alpha-3", "alpha-1"}));
+  EXPECT_EQ(names(list({{"StatusEquals", "Completed"}})), (std::vector<std::string>{"gamma-4", "alpha-1"}));
+  EXPECT_EQ(names(list({{"CreationTimeAfter", 200}, {"CreationTimeBefore", 500}})),
+            (std::vector<std::string>{"gamma-4", "alpha-3"}));
+  EXPECT_EQ(names(list({{"LastModifiedTimeAfter", 300}, {"LastModifiedTimeBefore", 460}})),
+            (std::vector<std::string>{"gamma-4", "alpha-3"}));
+  EXPECT_EQ(names(list({{"CreationTimeAfter", "1970-01-01T00:05:00Z"}})),
+            (std::vector<std::string>{"alpha-5", "gamma-4"}));
+  EXPECT_EQ(names(list({{"NameContains", "alpha"}, {"StatusEquals", "InProgress"}})),
+            (std::vector<std::string>{"alpha-3"}));
+}
+
+TEST(ListTrainingJobs, SortOrders) {
+  EXPECT_EQ(names(list({{"SortBy", "Name"}, {"SortOrder", "Ascending"}})),
+            (std::vector<std::string>{"alpha-1", "alpha-3", "alpha-5", "Beta-2", "gamma-4"}));
+  EXPECT_EQ(names(list({{"SortBy", "Name"}})),
+            (std::vector<std::string>{"gamma-4", "Beta-2", "alpha-5", "alpha-3", "alpha-1"}));
+  EXPECT_EQ(names(list({{"SortBy", "Status"}, {"SortOrder", "Ascending"}})),
+            (std::vector<std::string>{"alpha-1", "gamma-4", "Beta-2", "alpha-3", "alpha-5"}));
+  EXPECT_EQ(names(list({{"SortBy", "CreationTime"}, {"SortOrder", "Ascending"}})),
+            (std::vector<std::string>{"alpha-1", "Beta-2", "alpha-3", "gamma-4", "alpha-5"}));
+}
+
+TEST(ListTrainingJobs, PagesWithTokensUntilDone) {
+  for (const char* sort_by : {"CreationTime", "Name", "Status"}) {
+    for (const char* order : {"Ascending", "Descending"}) {
+      json body = {{"SortBy", sort_by}, {"SortOrder", order}};
+      const auto all = names(list(body));
+      std::vector<std::string> paged;
+      body["MaxResults"] = 2;
+      for (int pages = 0;; ++pages) {
+        ASSERT_LT(pages, 5);
+        const auto page = list(body);
+        EXPECT_LE(page["TrainingJobSummaries"].size(), 2u);
+        for (auto& name : names(page))
+          paged.push_back(name);
+        if (!page.contains("NextToken")) break;
+        body["NextToken"] = page["NextToken"];
+      }
+      EXPECT_EQ(paged, all) << sort_by << " " << order;
+    }
+  }
+}
+
+TEST(ListTrainingJobs, AJobCreatedBetweenPagesShiftsNothing) {
+  auto query = parse_list_query({{"MaxResults", 2}});
+  ASSERT_TRUE(query);
+  auto first = list_training_jobs(jobs(), *query);
+  ASSERT_TRUE(first);
+  auto more = jobs();
+  more.push_back({"newest", "arn:n", "InProgress", "Starting", 600, 600, std::nullopt});
+  query->next_token = (*first)["NextToken"].get<std::string>();
+  auto second = list_training_jobs(more, *query);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(names(*second), (std::vector<std::string>{"alpha-3", "Beta-2"}));
+}
+
+TEST(ListTrainingJobs, BadTokensAndParameters) {
+  auto query = parse_list_query({{"NextToken", "garbage"}});
+  ASSERT_TRUE(query);
+  auto page = list_training_jobs(jobs(), *query);
+  ASSERT_FALSE(page);
+  EXPECT_EQ(page.error().type, "ValidationException");
+
+  auto zero = parse_list_query({{"MaxResults", 0}});
+  ASSERT_FALSE(zero);
+  EXPECT_EQ(zero.error().message, "1 validation error detected: Value '0' at 'maxResults' failed to satisfy "
+                                  "constraint: Member must have value greater than or equal to 1");
+  auto two = parse_list_query({{"MaxResults", 101}, {"StatusEquals", "Done"}});
+  ASSERT_FALSE(two);
+  EXPECT_EQ(two.error().message,
+            "2 validation errors detected: Value '101' at 'maxResults' failed to satisfy constraint: Member must have "
+            "value less than or equal to 100; Value 'Done' at 'statusEquals' failed to satisfy constraint: Member "
+            "must satisfy enum value set: [InProgress, Completed, Failed, Stopping, Stopped, Deleting]");
+  auto pattern = parse_list_query({{"NameContains", "a_b"}});
+  ASSERT_FALSE(pattern);
+  EXPECT_NE(pattern.error().message.find("Member must satisfy regular expression pattern: [a-zA-Z0-9\\-]+"),
+            std::string::npos);
+  auto type = parse_list_query({{"MaxResults", "ten"}});
+  ASSERT_FALSE(type);
+  EXPECT_EQ(type.error().type, "SerializationException");
+}
+
+} // namespace
+} // namespace sagerun::server

@@ -1,0 +1,218 @@
+// The CloudWatch Logs side: the events index (partial lines, growth), GetLogEvents' tokens in
+// both directions, FilterLogEvents' interleaving, patterns and paging, DescribeLogStreams.
+
+#include "server/logs_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+
+#include "runner/state.hpp"
+#include "server/filter_pattern.hpp"
+#include "test_support.hpp"
+
+namespace sagerun::server {
+namespace {
+
+using nlohmann::json;
+
+void append(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::app | std::ios::binary);
+  out << text;
+}
+
+TEST(EventIndex, IndexesWholeLinesAsTheyArrive) {
+  test::TempDir dir;
+  const auto file = dir.path() / "algo-1.events";
+  EventIndex index(file);
+  index.refresh();
+  EXPECT_EQ(index.size(), 0u);
+  append(file, "1000\tfirst\n2000\tsec");
+  index.refresh();
+  ASSERT_EQ(index.size(), 1u);
+  append(file, "ond\n3000\t\n4000\ttab\tinside\n");
+  index.refresh();
+  ASSERT_EQ(index.size(), 4u);
+  EXPECT_EQ(index.messages(0, 4), (std::vector<std::string>{"first", "second", "", "tab\tinside"}));
+  std::vector<int64_t> stamps;
+  index.scan(4, EventIndex::Direction::backward, [&](size_t, int64_t t, uint32_t) {
+    stamps.push_back(t);
+    return true;
+  });
+  EXPECT_EQ(stamps, (std::vector<int64_t>{4000, 3000, 2000, 1000}));
+  // A line longer than a read chunk.
+  append(file, "5000\t" + std::string(3 << 20, 'x') + "\n6000\tafter\n");
+  index.refresh();
+  ASSERT_EQ(index.size(), 6u);
+  EXPECT_EQ(index.messages(4, 5)[0].size(), 3u << 20);
+  EXPECT_EQ(index.messages(5, 6)[0], "after");
+}
+
+TEST(FilterPattern, TermsPhrasesEitherAndExcluded) {
+  auto all = FilterPattern::parse("ERROR disk");
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(all->matches("ERROR: the disk is full"));
+  EXPECT_FALSE(all->matches("ERROR: network"));
+  EXPECT_FALSE(all->matches("error: disk")); // case-sensitive
+  auto phrase = FilterPattern::parse("\"disk is full\"");
+  EXPECT_TRUE(phrase->matches("the disk is full"));
+  EXPECT_FALSE(phrase->matches("the disk is not full"));
+  auto either = FilterPattern::parse("?ERROR ?WARN");
+  EXPECT_TRUE(either->matches("WARN x"));
+  EXPECT_FALSE(either->matches("INFO x"));
+  auto excluded = FilterPattern::parse("epoch -debug");
+  EXPECT_TRUE(excluded->matches("epoch 1"));
+  EXPECT_FALSE(excluded->matches("epoch 1 debug"));
+  EXPECT_TRUE(FilterPattern::parse("")->empty());
+  EXPECT_EQ(FilterPattern::parse("{ $.level = \"x\" }").error().type, "InvalidParameterException");
+}
+
+class Logs : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto store = Store::open(dir.path() / "sagerun.db");
+    ASSERT_TRUE(store);
+    table = std::make_unique<JobTable>(std::move(*store));
+    add_job("job-a", 2, 1700000000.5);
+    add_job("job-b", 1, 1700000100.0);
+    // job-a: algo-1 lines at 1000, 3000, 5000…; algo-2 at 2000, 4000…; job-b has no log yet.
+    std::string one, two;
+    for (int i = 0; i < 5; ++i) {
+      one += std::to_string(1000 + 2000 * i) + "\tone " + std::to_string(i) + (i == 2 ? " ERROR" : "") + "\n";
+      two += std::to_string(2000 + 2000 * i) + "\ttwo " + std::to_string(i) + "\n";
+    }
+    append(runner::JobFolder(dir.path(), "job-a").events_file(0), one);
+    append(runner::JobFolder(dir.path(), "job-a").events_file(1), two);
+    logs = std::make_unique<LogsApi>(*table, LogsOptions{dir.path(), "us-east-1", "000000000000"});
+  }
+
+  void add_job(const std::string& name, int instances, double created) {
+    JobRecord record;
+    record.name = name;
+    record.request = {{"TrainingJobName", name}};
+    record.instances = instances;
+    record.status.job_name = name;
+    record.status.creation_time = created;
+    ASSERT_TRUE(table->insert(record));
+    std::filesystem::create_directories(runner::JobFolder(dir.path(), name).folder() / "logs");
+  }
+
+  json call(const char* operation, json body) {
+    body["logGroupName"] = "/aws/sagemaker/TrainingJobs";
+    auto result = logs->call(operation, body);
+    EXPECT_TRUE(result) << result.error().type << ": " << result.error().message;
+    return result ? json::parse(*result) : json();
+  }
+
+  static std::vector<std::string> messages(const json& page) {
+    std::vector<std::string> out;
+    for (const auto& event : page["events"])
+      out.push_back(event["message"]);
+    return out;
+  }
+
+  test::TempDir dir;
+  std::unique_ptr<JobTable> table;
+  std::unique_ptr<LogsApi> logs;
+};
+
+TEST_F(Logs, StreamNamesAndDescribeLogStreams) {
+  EXPECT_EQ(log_stream_name("job-a", 1, 1700000000.5), "job-a/algo-2-1700000000");
+  const auto page = call("DescribeLogStreams", {{"logStreamNamePrefix", "job-a/"}});
+  ASSERT_EQ(page["logStreams"].size(), 2u);
+  const auto& first = page["logStreams"][0];
+  EXPECT_EQ(first["logStreamName"], "job-a/algo-1-1700000000");
+  EXPECT_EQ(first["firstEventTimestamp"], 1000);
+  EXPECT_EQ(first["lastEventTimestamp"], 9000);
+  EXPECT_EQ(first["creationTime"], 1700000000500);
+  EXPECT_EQ(first["arn"], "arn:aws:logs:us-east-1:000000000000:log-group:/aws/sagemaker/TrainingJobs:log-stream:"
+                          "job-a/algo-1-1700000000");
+  const auto latest = call("DescribeLogStreams", {{"orderBy", "LastEventTime"}, {"descending", true}, {"limit", 1}});
+  ASSERT_EQ(latest["logStreams"].size(), 1u);
+  EXPECT_EQ(latest["logStreams"][0]["logStreamName"], "job-a/algo-2-1700000000");
+  const auto next = call("DescribeLogStreams",
+                         {{"orderBy", "LastEventTime"}, {"descending", true}, {"nextToken", latest["nextToken"]}});
+  EXPECT_EQ(next["logStreams"].size(), 1u);
+  EXPECT_FALSE(next.contains("nextToken"));
+  auto wrong_group = logs->call("DescribeLogStreams", {{"logGroupName", "/aws/other"}});
+  EXPECT_EQ(wrong_group.error().type, "ResourceNotFoundException");
+  auto conflict = logs->call(
+      "DescribeLogStreams",
+      {{"logGroupName", std::string(k_log_group)}, {"orderBy", "LastEventTime"}, {"logStreamNamePrefix", "job-a"}});
+  EXPECT_EQ(conflict.error().type, "InvalidParameterException");
+}
+
+TEST_F(Logs, GetLogEventsForwardFromTheHead) {
+  json body = {{"logStreamName", "job-a/algo-1-1700000000"}, {"startFromHead", true}, {"limit", 2}};
+  std::vector<std::string> seen;
+  std::string token;
+  for (int pages = 0; pages < 10; ++pages) {
+    if (!token.empty()) body["nextToken"] = token;
+    const auto page = call("GetLogEvents", body);
+    for (auto& message : messages(page))
+      seen.push_back(message);
+    if (page["nextForwardToken"] == token) break; // the end: the same token comes back
+    token = page["nextForwardToken"];
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"one 0", "one 1", "one 2 ERROR", "one 3", "one 4"}));
+  // New lines show up behind the last token.
+  append(runner::JobFolder(dir.path(), "job-a").events_file(0), "11000\tone 5\n");
+  body["nextToken"] = token;
+  EXPECT_EQ(messages(call("GetLogEvents", body)), (std::vector<std::string>{"one 5"}));
+}
+
+TEST_F(Logs, GetLogEventsFromTheTailAndBackward) {
+  const auto last = call("GetLogEvents", {{"logStreamName", "job-a/algo-1-1700000000"}, {"limit", 2}});
+  EXPECT_EQ(messages(last), (std::vector<std::string>{"one 3", "one 4"}));
+  const auto earlier =
+      call("GetLogEvents",
+           {{"logStreamName", "job-a/algo-1-1700000000"}, {"limit", 2}, {"nextToken", last["nextBackwardToken"]}});
+  EXPECT_EQ(messages(earlier), (std::vector<std::string>{"one 1", "one 2 ERROR"}));
+  const auto window = call(
+      "GetLogEvents",
+      {{"logStreamName", "job-a/algo-1-1700000000"}, {"startFromHead", true}, {"startTime", 3000}, {"endTime", 7000}});
+  EXPECT_EQ(messages(window), (std::vector<std::string>{"one 1", "one 2 ERROR"})); // endTime exclusive
+  const auto& event = window["events"][0];
+  EXPECT_EQ(event["timestamp"], 3000);
+  EXPECT_EQ(event["ingestionTime"], 3000);
+  auto missing = logs->call("GetLogEvents",
+                            {{"logGroupName", std::string(k_log_group)}, {"logStreamName", "job-a/algo-1-1700000001"}});
+  EXPECT_EQ(missing.error().type, "ResourceNotFoundException");
+  EXPECT_EQ(missing.error().message, "The specified log stream does not exist.");
+  auto not_yet = logs->call("GetLogEvents",
+                            {{"logGroupName", std::string(k_log_group)}, {"logStreamName", "job-b/algo-1-1700000100"}});
+  EXPECT_EQ(not_yet.error().type, "ResourceNotFoundException");
+}
+
+TEST_F(Logs, FilterLogEventsInterleavesPagesAndMatches) {
+  const auto all = call("FilterLogEvents", {{"logStreamNamePrefix", "job-a/"}});
+  EXPECT_EQ(messages(all), (std::vector<std::string>{"one 0", "two 0", "one 1", "two 1", "one 2 ERROR", "two 2",
+                                                     "one 3", "two 3", "one 4", "two 4"}));
+  EXPECT_FALSE(all.contains("nextToken"));
+  EXPECT_EQ(all["events"][1]["logStreamName"], "job-a/algo-2-1700000000");
+  EXPECT_EQ(all["searchedLogStreams"].size(), 2u);
+  std::set<std::string> ids;
+  for (const auto& event : all["events"])
+    ids.insert(event["eventId"].get<std::string>());
+  EXPECT_EQ(ids.size(), 10u);
+
+  json body = {{"limit", 3}};
+  std::vector<std::string> paged;
+  for (int pages = 0; pages < 10; ++pages) {
+    const auto page = call("FilterLogEvents", body);
+    for (auto& message : messages(page))
+      paged.push_back(message);
+    if (!page.contains("nextToken")) break;
+    body["nextToken"] = page["nextToken"];
+  }
+  EXPECT_EQ(paged, messages(all));
+
+  EXPECT_EQ(messages(call("FilterLogEvents", {{"filterPattern", "ERROR"}})), (std::vector<std::string>{"one 2 ERROR"}));
+  EXPECT_EQ(messages(call("FilterLogEvents",
+                          {{"logStreamNames", {"job-a/algo-2-1700000000"}}, {"startTime", 4000}, {"endTime", 6000}})),
+            (std::vector<std::string>{"two 1", "two 2"})); // endTime inclusive here
+}
+
+} // namespace
+} // namespace sagerun::server
