@@ -40,7 +40,7 @@ void add_job_flags(CLI::App& app, JobFlags& flags) {
   app.add_option("--checkpoint-s3-uri", flags.checkpoint_uri, "CheckpointConfig.S3Uri (s3://… or file://…)");
   app.add_option("--job-name", flags.job_name, "the job's name (must be unique)");
   app.add_option("--base-job-name", flags.base_job_name, "make a unique name: BASE-YYYY-MM-DD-HH-MM-SS-mmm");
-  app.add_option("--role", flags.role, "RoleArn (default: a placeholder role)");
+  app.add_option("--role", flags.role, "RoleArn (default: a placeholder role; `submit` to AWS needs a real one)");
   app.add_flag("--network-isolation", flags.network_isolation, "EnableNetworkIsolation");
 }
 
