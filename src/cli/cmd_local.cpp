@@ -2,9 +2,6 @@
 // SageMaker would (validate, stage, run each host, supervise, upload, status), natively or in
 // Docker. `--detach` returns at once; the job goes on in a background runner (`sagerun
 // describe|logs|stop` follow it). `__run-job` is that background runner.
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -14,10 +11,9 @@
 #include "cli/local_options.hpp"
 #include "cli/local_runner.hpp"
 #include "job/status.hpp"
+#include "runner/detached_runner.hpp"
 #include "runner/state.hpp"
 #include "util/files.hpp"
-
-extern char** environ;
 
 namespace sagerun::cli {
 namespace {
@@ -50,40 +46,19 @@ Expected<void> add_script_channel(nlohmann::json& request, const std::string& sc
   return {};
 }
 
-// Starts `sagerun __run-job` in a session of its own, its output to the job's runner.log.
+// The background runner of a detached job: this program's `__run-job`, with the same settings.
 Expected<pid_t> spawn_detached(const RunnerFlags& flags, const std::filesystem::path& root, const std::string& name) {
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (error) return util::fail(util::ErrorKind::io, "cannot find this program: " + error.message());
-  std::vector<std::string> argv{self.string(), "__run-job",   "--state-dir", root.string(),
-                                "--runtime",   flags.runtime, "--docker",    flags.docker};
-  if (flags.aws.endpoint_url) argv.insert(argv.end(), {"--endpoint-url", *flags.aws.endpoint_url});
-  if (flags.aws.region) argv.insert(argv.end(), {"--region", *flags.aws.region});
-  if (flags.aws.profile) argv.insert(argv.end(), {"--profile", *flags.aws.profile});
-  argv.push_back(name);
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (auto& arg : argv)
-    args.push_back(arg.data());
-  args.push_back(nullptr);
-  const std::string log = (runner::JobFolder(root, name).folder() / "runner.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, args[0], &actions, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return util::fail(util::ErrorKind::io, util::errno_message("cannot start the job's runner", rc));
-  return pid;
+  runner::RunnerCommand command;
+  command.sagerun = self.string();
+  command.runtime = flags.runtime;
+  command.docker = flags.docker;
+  command.s3_endpoint = flags.aws.endpoint_url.value_or("");
+  command.region = flags.aws.region.value_or("");
+  command.profile = flags.aws.profile.value_or("");
+  return runner::spawn_detached_runner(command, root, name);
 }
 
 } // namespace

@@ -18,6 +18,7 @@
 #include "util/files.hpp"
 #include "util/log.hpp"
 #include "util/signals.hpp"
+#include "util/spawn.hpp"
 
 namespace sagerun::entrypoint {
 namespace {
@@ -43,28 +44,12 @@ int exit_code_of(int status) {
   return 128;
 }
 
-// RAII for posix_spawn's attribute and file-action objects.
-struct SpawnSetup {
-  posix_spawnattr_t attr{};
-  posix_spawn_file_actions_t actions{};
-  SpawnSetup() {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
-
 // Starts the command in a process group of its own, with the default signal mask and SIGPIPE
 // restored, in its working directory. posix_spawn (vfork-like in glibc) avoids copying this
 // process's page tables, which is most of the start-up cost a fork would add.
 // Returns the child's pid, or -errno when it could not be started.
 pid_t spawn(const Command& command, char* const* argv, char* const* envp, int stdout_fd, int stderr_fd) {
-  SpawnSetup setup;
+  util::SpawnSetup setup;
   sigset_t empty, defaults;
   sigemptyset(&empty);
   sigemptyset(&defaults);

@@ -10,24 +10,10 @@
 #include <filesystem>
 
 #include "util/fd.hpp"
+#include "util/spawn.hpp"
 
 namespace sagerun::image {
 namespace {
-
-struct SpawnSetup {
-  posix_spawnattr_t attr{};
-  posix_spawn_file_actions_t actions{};
-  SpawnSetup() {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
 
 // A closed reader must end in EPIPE, not in SIGPIPE killing sagerun, while the input is written.
 class IgnoreSigpipe {
@@ -95,7 +81,7 @@ Expected<ClientResult> ContainerCli::run(const std::vector<std::string>& args, O
   if ((input && !util::make_pipe(stdin_pipe)) || (output == Output::capture && !util::make_pipe(stdout_pipe))) {
     return util::fail(util::ErrorKind::io, util::errno_message("pipe", errno));
   }
-  SpawnSetup setup;
+  util::SpawnSetup setup;
   // Our process group (Ctrl-C at the terminal reaches the client too), signals as at exec.
   sigset_t empty, defaults;
   sigemptyset(&empty);

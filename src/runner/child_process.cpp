@@ -10,25 +10,10 @@
 #include <cerrno>
 #include <utility>
 
+#include "util/spawn.hpp"
+
 namespace sagerun::runner {
-namespace {
-
-struct SpawnSetup {
-  posix_spawnattr_t attr{};
-  posix_spawn_file_actions_t actions{};
-  SpawnSetup() {
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_init(&actions);
-  }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-};
-
-} // namespace
+namespace {} // namespace
 
 int exit_status_of(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
@@ -41,14 +26,10 @@ Expected<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
   if (argv.empty()) return util::fail(util::ErrorKind::internal, "spawn: empty command");
   util::Pipe pipe;
   if (!util::make_pipe(pipe)) return util::fail(util::ErrorKind::io, util::errno_message("pipe", errno));
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& arg : argv)
-    args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
+  const auto args = util::argv_pointers(argv);
   const util::EnvBlock block(env);
 
-  SpawnSetup setup;
+  util::SpawnSetup setup;
   sigset_t empty, defaults;
   sigemptyset(&empty);
   sigfillset(&defaults);
@@ -80,11 +61,7 @@ Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::str
   if (!util::make_pipe(output) || !util::make_pipe(status)) {
     return util::fail(util::ErrorKind::io, util::errno_message("pipe", errno));
   }
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& arg : argv)
-    args.push_back(const_cast<char*>(arg.c_str()));
-  args.push_back(nullptr);
+  const auto args = util::argv_pointers(argv);
   const util::EnvBlock block(env);
   const pid_t pid = ::fork();
   if (pid < 0) return util::fail(util::ErrorKind::io, util::errno_message("fork", errno));

@@ -37,6 +37,7 @@ void HostLog::write(std::string_view bytes, double now) {
   util::write_all(m_file.get(), bytes);
   if (m_echo == Echo::raw) util::write_all(STDOUT_FILENO, bytes);
   if (m_echo == Echo::prefixed || m_metrics != nullptr || m_events.valid()) feed_lines(bytes, now);
+  flush_events();
 }
 
 void HostLog::feed_lines(std::string_view bytes, double now) {
@@ -69,9 +70,8 @@ void HostLog::emit_line(std::string_view line, double now) {
   if (const auto redraw = visible.rfind('\r'); redraw != std::string_view::npos) visible.remove_prefix(redraw + 1);
   if (m_metrics != nullptr) m_metrics->feed_line(visible, now);
   if (m_events.valid()) {
-    std::string event = std::to_string(static_cast<long long>(now * 1000)) + "\t";
-    event.append(visible).push_back('\n');
-    util::write_all(m_events.get(), event);
+    m_events_pending.append(std::to_string(static_cast<long long>(now * 1000))).push_back('\t');
+    m_events_pending.append(visible).push_back('\n');
   }
   if (m_echo == Echo::prefixed) {
     std::string out;
@@ -85,6 +85,13 @@ void HostLog::finish(double now) {
   if (m_partial.empty()) return;
   emit_line(m_partial, now);
   m_partial.clear();
+  flush_events();
+}
+
+void HostLog::flush_events() {
+  if (m_events_pending.empty()) return;
+  util::write_all(m_events.get(), m_events_pending);
+  m_events_pending.clear();
 }
 
 } // namespace sagerun::runner

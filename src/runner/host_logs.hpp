@@ -28,13 +28,15 @@ public:
 private:
   void feed_lines(std::string_view bytes, double now);
   void emit_line(std::string_view line, double now);
+  void flush_events();
 
   util::UniqueFd m_file;
   util::UniqueFd m_events;
   std::string m_prefix;
   Echo m_echo = Echo::none;
   MetricExtractor* m_metrics = nullptr;
-  std::string m_partial; // bytes after the last newline (bounded)
+  std::string m_partial;        // bytes after the last newline (bounded)
+  std::string m_events_pending; // this chunk's events, written in one go
 };
 
 } // namespace sagerun::runner

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "runner/detached_runner.hpp"
 #include "util/error.hpp"
 
 namespace sagerun::server {
@@ -24,14 +25,7 @@ public:
   virtual void request_stop(pid_t pid) = 0;
 };
 
-struct RunnerCommand {
-  std::string sagerun;            // this program (/proc/self/exe)
-  std::string runtime = "native"; // native | docker
-  std::string docker = "docker";
-  std::string s3_endpoint; // --endpoint-url for the runner's S3 client; empty: its environment's
-  std::string region;
-  std::string profile; // --profile for the runner's credentials; empty: its environment's
-};
+using runner::RunnerCommand;
 
 std::unique_ptr<Launcher> make_process_launcher(RunnerCommand command);
 
