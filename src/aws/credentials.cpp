@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/ini.hpp"
+#include "util/settings.hpp"
 
 namespace sagerun::aws {
 namespace {
@@ -255,14 +256,6 @@ Found from_container(const util::EnvMap& env, HttpClient& http, Notes& notes) {
   return *resolved;
 }
 
-int env_number(const util::EnvMap& env, const std::string& key, int fallback) {
-  const auto text = env_value(env, key);
-  int value = 0;
-  if (!text || std::from_chars(text->data(), text->data() + text->size(), value).ec != std::errc() || value < 1) {
-    return fallback;
-  }
-  return value;
-}
 
 // IMDSv2 (a session token from PUT /latest/api/token, sent with every GET); IMDSv1 only when the
 // token call is refused as the CLI allows (403, 404, 405). Failures are notes, not errors: on a
@@ -275,12 +268,17 @@ Found from_instance_metadata(const util::EnvMap& env, HttpClient& http, Notes& n
   auto endpoint = env_value(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(std::string(k_imds_endpoint));
   while (endpoint.ends_with('/'))
     endpoint.pop_back();
-  const auto timeout = std::chrono::seconds(env_number(env, "AWS_METADATA_SERVICE_TIMEOUT", 1));
-  const int attempts = env_number(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", 2);
   const auto note = [&](const std::string& what) {
     notes.push_back("instance metadata (" + endpoint + "): " + what);
     return std::nullopt;
   };
+  const auto timeout_setting =
+      util::integer_setting(env, "AWS_METADATA_SERVICE_TIMEOUT", {.min = 1, .max = 300, .unit = "of seconds"});
+  if (!timeout_setting) return note(timeout_setting.error().message);
+  const auto attempts_setting = util::integer_setting(env, "AWS_METADATA_SERVICE_NUM_ATTEMPTS", {.min = 1, .max = 20});
+  if (!attempts_setting) return note(attempts_setting.error().message);
+  const auto timeout = std::chrono::seconds(timeout_setting->value_or(1));
+  const int attempts = static_cast<int>(attempts_setting->value_or(2));
 
   HttpRequest request;
   request.method = "PUT";

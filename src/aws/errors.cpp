@@ -66,7 +66,10 @@ util::Error to_error(const ServiceError& error, const std::string& context) {
   const auto kind = error.status == 404   ? util::ErrorKind::not_found
                     : error.status >= 500 ? util::ErrorKind::io
                                           : util::ErrorKind::invalid_input;
-  return util::Error{kind, context + ": " + error.describe()};
+  util::Error out{kind, context + ": " + error.describe()};
+  out.code = error.code;
+  out.http_status = error.status;
+  return out;
 }
 
 } // namespace sagerun::aws

@@ -21,7 +21,8 @@ struct ServiceError {
 
 ServiceError parse_service_error(const HttpResponse& response);
 
-// A util::Error carrying the service's code and message, with `context` ("GET s3://b/k") first.
+// A util::Error carrying the service's code and message, with `context` ("GET s3://b/k") first;
+// the code and HTTP status are also kept as fields (util::Error::code, http_status).
 util::Error to_error(const ServiceError& error, const std::string& context);
 
 } // namespace sagerun::aws

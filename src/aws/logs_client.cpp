@@ -33,7 +33,7 @@ Expected<std::vector<LogStream>> LogsClient::describe_log_streams(const std::str
     if (!token.empty()) input["nextToken"] = token;
     auto answer = m_client.call("DescribeLogStreams", input);
     if (!answer) {
-      if (service_error_code(answer.error()) == "ResourceNotFoundException") return streams;
+      if (answer.error().code == "ResourceNotFoundException") return streams;
       return std::unexpected(answer.error());
     }
     if (const auto it = answer->find("logStreams"); it != answer->end() && it->is_array()) {

@@ -7,15 +7,15 @@
 #include <thread>
 
 #include "aws/errors.hpp"
+#include "util/settings.hpp"
 
 namespace sagerun::aws {
 
-RetryPolicy retry_policy_from(const util::EnvMap& env) {
+Expected<RetryPolicy> retry_policy_from(const util::EnvMap& env) {
   RetryPolicy policy;
-  if (const auto attempts = util::lookup(env, "AWS_MAX_ATTEMPTS")) {
-    const int value = std::atoi(attempts->c_str());
-    if (value >= 1 && value <= 50) policy.max_attempts = value;
-  }
+  auto attempts = util::integer_setting(env, "AWS_MAX_ATTEMPTS", {.min = 1, .max = 50});
+  if (!attempts) return std::unexpected(attempts.error());
+  if (*attempts) policy.max_attempts = static_cast<int>(**attempts);
   return policy;
 }
 

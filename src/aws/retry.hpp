@@ -17,7 +17,8 @@ struct RetryPolicy {
   std::chrono::milliseconds cap{5000};
 };
 
-RetryPolicy retry_policy_from(const util::EnvMap& env);
+// AWS_MAX_ATTEMPTS (1–50); an error names a value outside that.
+Expected<RetryPolicy> retry_policy_from(const util::EnvMap& env);
 
 enum class Idempotent { no, yes };
 

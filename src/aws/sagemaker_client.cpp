@@ -1,8 +1,5 @@
 #include "aws/sagemaker_client.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <string_view>
 
 namespace sagerun::aws {
 
@@ -44,27 +41,6 @@ Expected<void> SageMakerClient::stop_training_job(const std::string& name) {
   auto answer = m_client.call("StopTrainingJob", {{"TrainingJobName", name}});
   if (!answer) return std::unexpected(answer.error());
   return {};
-}
-
-std::string service_error_code(const util::Error& error) {
-  // to_error writes "<operation>: <Code>[: <message>] (HTTP <status>)". Parsed by hand: the
-  // message may be a long HTML page, too long for std::regex's recursion.
-  const std::string_view text = error.message;
-  constexpr std::string_view k_status = " (HTTP ";
-  const auto status = text.rfind(k_status);
-  if (status == std::string_view::npos || !text.ends_with(")")) return "";
-  const auto operation_end = text.find(": ");
-  if (operation_end == std::string_view::npos || operation_end == 0 || operation_end > status) return "";
-  for (const char c : text.substr(0, operation_end)) {
-    if (!std::isalpha(static_cast<unsigned char>(c))) return "";
-  }
-  const auto start = operation_end + 2;
-  const auto end = std::min(text.find(": ", start), status);
-  const auto code = text.substr(start, end - start);
-  const bool plain = !code.empty() && std::all_of(code.begin(), code.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '.' || c == '_' || c == '#';
-  });
-  return plain ? std::string(code) : "";
 }
 
 std::string string_member(const nlohmann::json& object, const char* name) {

@@ -1,7 +1,8 @@
 #pragma once
 // The SageMaker training-job operations sagerun calls (JSON 1.1 over JsonClient): requests and
-// answers are the service's JSON; errors keep the service's code and message
-// ("DescribeTrainingJob: ValidationException: Requested resource not found. (HTTP 400)").
+// answers are the service's JSON; errors keep the service's code and HTTP status as fields
+// (util::Error::code) and in the message ("DescribeTrainingJob: ValidationException: Requested
+// resource not found. (HTTP 400)").
 
 #include <optional>
 #include <string>
@@ -40,10 +41,6 @@ public:
 private:
   JsonClient m_client;
 };
-
-// The service error code in an error from JsonClient ("ValidationException" out of
-// "DescribeTrainingJob: ValidationException: … (HTTP 400)"); empty for transport errors.
-std::string service_error_code(const util::Error& error);
 
 // A JSON string member, or "" when it is missing or null (services send null for "absent").
 std::string string_member(const nlohmann::json& object, const char* name);

@@ -2,19 +2,12 @@
 
 #include <unistd.h>
 
-#include <iostream>
 
 #include "aws/curl/curl_client.hpp"
 #include "aws/s3/config.hpp"
 #include "cli/command_table.hpp"
 
 namespace sagerun::cli {
-
-void add_aws_flags(CLI::App& app, AwsFlags& flags) {
-  app.add_option("--endpoint-url", flags.endpoint_url, "the service endpoint (an S3-compatible server, say)");
-  app.add_option("--region", flags.region, "the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)");
-  app.add_option("--profile", flags.profile, "the profile in ~/.aws/credentials and ~/.aws/config");
-}
 
 Expected<S3Context> make_s3_context(const AwsFlags& flags, const util::EnvMap& env) {
   auto config = aws::s3::resolve_config(env, flags.region, flags.profile, flags.endpoint_url);
@@ -49,9 +42,5 @@ aws::transfer::Options transfer_options(const TransferFlags& flags) {
   return options;
 }
 
-int report(const util::Error& error) {
-  std::cerr << "sagerun: error: " << error.message << "\n";
-  return k_exit_error;
-}
 
 } // namespace sagerun::cli

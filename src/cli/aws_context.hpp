@@ -1,6 +1,6 @@
 #pragma once
-// What every AWS-facing command shares: the --endpoint-url/--region/--profile flags, and the
-// clients built from them (libcurl transport, the credentials chain, the S3 client).
+// What every AWS-facing command shares: the clients built from the shared AWS flags (libcurl
+// transport, the credentials chain, the S3 client) and the transfer flags.
 
 #include <memory>
 #include <optional>
@@ -12,17 +12,10 @@
 #include "aws/http.hpp"
 #include "aws/s3/client.hpp"
 #include "aws/transfer/transfer.hpp"
+#include "cli/command_table.hpp"
 #include "util/environment.hpp"
 
 namespace sagerun::cli {
-
-struct AwsFlags {
-  std::optional<std::string> endpoint_url;
-  std::optional<std::string> region;
-  std::optional<std::string> profile;
-};
-
-void add_aws_flags(CLI::App& app, AwsFlags& flags);
 
 struct S3Context {
   std::unique_ptr<aws::HttpClient> http;
@@ -40,8 +33,5 @@ struct TransferFlags {
 
 void add_transfer_flags(CLI::App& app, TransferFlags& flags);
 aws::transfer::Options transfer_options(const TransferFlags& flags);
-
-// Runs a parsed CLI11 app's callback-style command: prints "sagerun: error: …" for failures.
-int report(const util::Error& error);
 
 } // namespace sagerun::cli

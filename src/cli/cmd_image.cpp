@@ -70,13 +70,18 @@ std::string megabytes(int64_t bytes) {
   return text;
 }
 
-int run_build(const ImageBuildFlags& flags, const std::string& tag, const std::string& docker) {
-  const image::ContainerCli cli(docker, util::current_environment());
+int run_build(const Invocation& invocation, const ImageBuildFlags& flags, const std::string& tag,
+              const std::string& docker) {
+  const image::ContainerCli cli(docker, invocation.env());
   auto built = image::build_image(cli, build_options(flags, tag));
   if (!built) return report(built.error());
   std::fprintf(stderr, "sagerun image build: built %s (%s, %s)\n", built->tag.c_str(), built->id.c_str(),
                megabytes(built->size_bytes).c_str());
-  std::printf("%s\n", built->tag.c_str());
+  if (invocation.flags().output == Output::json) {
+    print_json({{"image", built->tag}, {"id", built->id}, {"sizeBytes", built->size_bytes}});
+  } else {
+    std::printf("%s\n", built->tag.c_str());
+  }
   return k_exit_ok;
 }
 
@@ -87,7 +92,6 @@ struct PushFlags {
   std::optional<std::string> registry;
   bool ecr = false;
   std::optional<std::string> username;
-  std::string output = "text";
 };
 
 // The password for --username, from stdin as `docker login --password-stdin` reads it.
@@ -129,17 +133,18 @@ Expected<EcrTarget> resolve_ecr(const AwsFlags& aws_flags, const PushFlags& flag
   aws::CredentialsProvider provider(env, options, *http);
   const aws::CredentialsSource credentials = [&] { return provider.get(); };
   const auto retry = aws::retry_policy_from(env);
+  if (!retry) return std::unexpected(retry.error());
   std::string account;
   if (ecr_host) {
     account = ecr_host->account;
   } else {
     const auto sts = aws::resolve_endpoint("sts", region, env, aws_flags.endpoint_url);
-    auto identity = aws::get_caller_identity(*http, credentials, sts.url, region, retry);
+    auto identity = aws::get_caller_identity(*http, credentials, sts.url, region, *retry);
     if (!identity) return std::unexpected(identity.error());
     account = identity->account;
   }
   auto service = aws::ecr_service(aws::resolve_endpoint("ecr", region, env, aws_flags.endpoint_url).url, region);
-  service.retry = retry;
+  service.retry = *retry;
   aws::JsonClient ecr(*http, credentials, service);
   auto repository = image::ensure_repository(ecr, flags.name, account);
   if (!repository) return std::unexpected(repository.error());
@@ -166,8 +171,9 @@ Expected<EcrTarget> resolve_ecr(const AwsFlags& aws_flags, const PushFlags& flag
   return result;
 }
 
-int run_push(const AwsFlags& aws_flags, const ImageBuildFlags& build_flags, PushFlags flags,
+int run_push(const Invocation& invocation, const ImageBuildFlags& build_flags, PushFlags flags,
              const std::string& docker) {
+  const auto& aws_flags = invocation.flags().aws;
   // NAME:TAG is accepted for NAME --tag TAG; HOST:PORT/NAME is not (the registry is a flag).
   if (const auto colon = flags.name.find(':');
       colon != std::string::npos && flags.name.find('/', colon) != std::string::npos) {
@@ -219,7 +225,7 @@ int run_push(const AwsFlags& aws_flags, const ImageBuildFlags& build_flags, Push
     repository_uri = target.host + "/" + target.repository;
   }
 
-  const image::ContainerCli cli(docker, util::current_environment());
+  const image::ContainerCli cli(docker, invocation.env());
   std::string local = flags.image.value_or("");
   if (!flags.image) {
     auto built = image::build_image(cli, build_options(build_flags, flags.name + ":" + tag));
@@ -230,11 +236,13 @@ int run_push(const AwsFlags& aws_flags, const ImageBuildFlags& build_flags, Push
   }
   auto pushed = image::push_image(cli, local, target);
   if (!pushed) return report(pushed.error());
-  if (flags.output == "json") {
-    const nlohmann::json answer = {
-        {"imageUri", pushed->uri}, {"digest", pushed->digest}, {"repositoryUri", repository_uri},
-        {"registry", target.host}, {"ecr", use_ecr},           {"repositoryCreated", created}};
-    std::printf("%s\n", answer.dump(2).c_str());
+  if (invocation.flags().output == Output::json) {
+    print_json({{"imageUri", pushed->uri},
+                {"digest", pushed->digest},
+                {"repositoryUri", repository_uri},
+                {"registry", target.host},
+                {"ecr", use_ecr},
+                {"repositoryCreated", created}});
   } else {
     if (!pushed->digest.empty()) {
       std::fprintf(stderr, "sagerun image push: pushed %s/%s@%s\n", target.host.c_str(), target.repository.c_str(),
@@ -247,8 +255,8 @@ int run_push(const AwsFlags& aws_flags, const ImageBuildFlags& build_flags, Push
 
 } // namespace
 
-int cmd_image(std::span<char*> args) {
-  CLI::App app{"Build the generic training image and push it to ECR or another registry.", "sagerun image"};
+int cmd_image(Invocation& invocation) {
+  auto& app = invocation.app();
   app.require_subcommand(1);
   std::string docker = "docker";
 
@@ -263,7 +271,6 @@ int cmd_image(std::span<char*> args) {
       "push", "build the image (or take --image) and push it to ECR or --registry; prints the image URI");
   ImageBuildFlags push_build_flags;
   PushFlags push_flags;
-  AwsFlags aws_flags;
   push->add_option("NAME", push_flags.name, "the repository, e.g. sagemaker-cpu (NAME:TAG works too)")->required();
   push->add_option("--tag", push_flags.tag, "the image tag (default latest)");
   auto* image_option =
@@ -277,17 +284,10 @@ int cmd_image(std::span<char*> args) {
                  "with --registry: still use ECR for the repository and the login (a registry in front of ECR)");
   push->add_option("--username", push_flags.username,
                    "log in to a registry that is not ECR as this user; the password is read from stdin");
-  push->add_option("--output", push_flags.output, "text (the image URI) or json")
-      ->check(CLI::IsMember({"text", "json"}));
   push->add_option("--docker", docker, "the container client: docker, podman or a path (default docker)");
-  add_aws_flags(*push, aws_flags);
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
-  }
-  if (build->parsed()) return run_build(build_flags, tag, docker);
-  return run_push(aws_flags, push_build_flags, push_flags, docker);
+  if (auto done = invocation.parse()) return *done;
+  if (build->parsed()) return run_build(invocation, build_flags, tag, docker);
+  return run_push(invocation, push_build_flags, push_flags, docker);
 }
 
 } // namespace sagerun::cli

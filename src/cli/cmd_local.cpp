@@ -1,37 +1,20 @@
 // sagerun local [JOB.json] [flags]: runs a CreateTrainingJob request on this machine as
 // SageMaker would (validate, stage, run each host, supervise, upload, status), natively or in
-// Docker. `--detach` returns at once; the job goes on in a background runner (`sagerun
-// describe|logs|stop` follow it). `__run-job` is that background runner.
-#include <unistd.h>
-
+// Docker, as a job of this machine's store (listed with the server's jobs). `--detach` returns
+// at once; the job goes on in a background runner (`sagerun describe|logs|stop` follow it).
+// `__run-job` is that background runner.
 #include <cstdio>
-#include <iostream>
 
 #include "cli/command_table.hpp"
+#include "cli/job_output.hpp"
+#include "cli/jobs_access.hpp"
 #include "cli/local_options.hpp"
 #include "cli/local_runner.hpp"
-#include "job/status.hpp"
 #include "runner/detached_runner.hpp"
-#include "runner/state.hpp"
 #include "util/files.hpp"
 
 namespace sagerun::cli {
 namespace {
-
-void print_outcome(const job::TrainingJobStatus& status) {
-  std::fprintf(stderr, "sagerun: job %s: %s (%s)\n", status.job_name.c_str(), status.status.c_str(),
-               status.secondary_status.c_str());
-  if (!status.failure_reason.empty())
-    std::fprintf(stderr, "sagerun: failure reason: %s\n", status.failure_reason.c_str());
-  if (!status.model_artifacts.empty()) std::fprintf(stderr, "sagerun: model: %s\n", status.model_artifacts.c_str());
-  for (const auto& metric : status.final_metrics) {
-    std::fprintf(stderr, "sagerun: metric %s = %g\n", metric.name.c_str(), metric.value);
-  }
-}
-
-int exit_code_for(const job::TrainingJobStatus& status) {
-  return status.status == "Completed" ? k_exit_ok : k_exit_error;
-}
 
 // Stages --script: a channel named `code` holding the folder, which train finds (rule 3).
 Expected<void> add_script_channel(nlohmann::json& request, const std::string& script) {
@@ -47,7 +30,8 @@ Expected<void> add_script_channel(nlohmann::json& request, const std::string& sc
 }
 
 // The background runner of a detached job: this program's `__run-job`, with the same settings.
-Expected<pid_t> spawn_detached(const RunnerFlags& flags, const std::filesystem::path& root, const std::string& name) {
+Expected<pid_t> spawn_detached(const RunnerFlags& flags, const AwsFlags& aws_flags, const store::Store& store,
+                               const std::string& name, const store::JobLock& lock) {
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (error) return util::fail(util::ErrorKind::io, "cannot find this program: " + error.message());
@@ -55,16 +39,26 @@ Expected<pid_t> spawn_detached(const RunnerFlags& flags, const std::filesystem::
   command.sagerun = self.string();
   command.runtime = flags.runtime;
   command.docker = flags.docker;
-  command.s3_endpoint = flags.aws.endpoint_url.value_or("");
-  command.region = flags.aws.region.value_or("");
-  command.profile = flags.aws.profile.value_or("");
-  return runner::spawn_detached_runner(command, root, name);
+  command.s3_endpoint = aws_flags.endpoint_url.value_or("");
+  command.region = aws_flags.region.value_or("");
+  command.profile = aws_flags.profile.value_or("");
+  return runner::spawn_detached_runner(command, store.root(), name, lock);
+}
+
+// The job's final answer: its DescribeTrainingJob JSON (--output json), the outcome lines, and
+// the exit code (0 only when it Completed).
+int report_outcome(const Invocation& invocation, jobs::LocalJobs& jobs, const std::string& name) {
+  auto description = jobs.describe(name);
+  if (!description) return report(description.error());
+  if (invocation.flags().output == Output::json) print_json(*description);
+  print_outcome(*description);
+  return aws::string_member(*description, "TrainingJobStatus") == "Completed" ? k_exit_ok : k_exit_error;
 }
 
 } // namespace
 
-int cmd_local(std::span<char*> args) {
-  CLI::App app{"Run a SageMaker training job on this machine, natively or in Docker.", "sagerun local"};
+int cmd_local(Invocation& invocation) {
+  auto& app = invocation.app();
   JobFlags job_flags;
   RunnerFlags runner_flags;
   std::string script;
@@ -73,11 +67,12 @@ int cmd_local(std::span<char*> args) {
   add_runner_flags(app, runner_flags);
   app.add_option("--script", script, "a local script folder, staged as a `code` channel that train runs");
   app.add_flag("--detach,-d", detach, "return once the job started; follow it with describe/logs/stop");
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
-  }
+  if (auto done = invocation.parse()) return *done;
+  const auto& env = invocation.env();
+  const auto& aws_flags = invocation.flags().aws;
+
+  // Everything checked, once, before anything is created.
+  if (!job_flags.output) job_flags.output = invocation.flags().output_location;
   auto json = build_request_json(job_flags);
   if (!json) return report(json.error());
   if (!script.empty()) {
@@ -85,63 +80,72 @@ int cmd_local(std::span<char*> args) {
   }
   auto request = job::parse_request(*json, job::UriPolicy::local);
   if (!request) return report(request.error());
-  if (auto supported = runner::check_supported(*request); !supported) return report(supported.error());
+  if (auto runnable = runner::check_runnable(*request, env); !runnable) return report(runnable.error());
   if (runner_flags.runtime == "docker" && request->image.empty()) {
     return report({util::ErrorKind::invalid_input,
                    "AlgorithmSpecification.TrainingImage: the docker runtime needs an image (--image)"});
   }
-  auto setup = make_runner_setup(runner_flags, uses_s3(*request));
+  auto setup = make_runner_setup(runner_flags, aws_flags, env, uses_s3(*request));
   if (!setup) return report(setup.error());
   auto& context = (*setup)->context;
-  const auto root = runner::state_root(context.env);
-  auto folder = runner::create_job(root, *request, context);
-  if (!folder) return report(folder.error());
-  std::fprintf(stderr, "sagerun: job %s (%s runtime, %d host%s), state in %s\n", request->job_name.c_str(),
+  auto access = open_local_jobs(env, aws_flags);
+  if (!access) return report(access.error());
+
+  jobs::NewJob new_job;
+  new_job.request = *request;
+  new_job.region = context.region;
+  auto created = access->jobs->create(new_job);
+  if (!created) return report(created.error());
+  const auto& name = created->row.name;
+  std::fprintf(stderr, "sagerun: job %s (%s runtime, %d host%s), state in %s\n", name.c_str(),
                runner_flags.runtime.c_str(), request->instance_count, request->instance_count > 1 ? "s" : "",
-               folder->folder().c_str());
+               access->store->folder(name).path().c_str());
   if (detach) {
-    auto pid = spawn_detached(runner_flags, root, request->job_name);
-    if (!pid) return report(pid.error());
-    std::printf("%s\n", request->job_name.c_str());
+    auto pid = spawn_detached(runner_flags, aws_flags, *access->store, name, *created->lock);
+    if (!pid) {
+      auto failed = runner::fail_before_start(*access->store, *created->lock, name,
+                                              "InternalServerError: " + pid.error().message);
+      (void)failed;
+      return report(pid.error());
+    }
+    if (invocation.flags().output == Output::json) {
+      print_json({{"TrainingJobName", name}, {"TrainingJobArn", created->row.status.job_arn}});
+    } else {
+      std::printf("%s\n", name.c_str());
+    }
     return k_exit_ok;
   }
-  auto status = runner::run_job(*folder, context);
-  if (!status) {
-    runner::mark_failed(*folder, "InternalServerError: " + status.error().message);
-    return report(status.error());
-  }
-  print_outcome(*status);
-  return exit_code_for(*status);
+  auto status = runner::run_job(*access->store, std::move(*created->lock), name, context);
+  if (!status) return report(status.error());
+  return report_outcome(invocation, *access->jobs, name);
 }
 
-int cmd_run_job(std::span<char*> args) {
-  CLI::App app{"The background runner of a detached local job (internal).", "sagerun __run-job"};
+int cmd_run_job(Invocation& invocation) {
+  auto& app = invocation.app();
   RunnerFlags runner_flags;
-  std::string state_dir, name;
+  std::string root, name;
+  int lock_fd = runner::k_lock_fd;
   add_runner_flags(app, runner_flags);
-  app.add_option("--state-dir", state_dir)->required();
+  app.add_option("--store", root)->required();
+  app.add_option("--lock-fd", lock_fd);
   app.add_option("JOB", name)->required();
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
-  }
-  runner::JobFolder folder(state_dir, name);
-  auto request = folder.read_request();
-  if (!request) return report(request.error());
-  auto setup = make_runner_setup(runner_flags, uses_s3(*request));
+  if (auto done = invocation.parse()) return *done;
+  auto access = open_local_jobs(invocation.env(), invocation.flags().aws, root);
+  if (!access) return report(access.error());
+  auto lock = store::JobLock::adopt(lock_fd, access->store->folder(name).lock_file());
+  if (!lock) return report(lock.error());
+  auto row = access->store->index().find(name);
+  if (!row) return report(jobs::job_not_found(name));
+  auto setup = make_runner_setup(runner_flags, invocation.flags().aws, invocation.env(),
+                                 uses_s3(job::read_checked_request(row->request)));
   if (!setup) {
-    runner::mark_failed(folder, "ClientError: " + setup.error().message);
+    (void)runner::fail_before_start(*access->store, *lock, name, "ClientError: " + setup.error().message);
     return report(setup.error());
   }
   (*setup)->context.echo = runner::Echo::none;
-  auto status = runner::run_job(folder, (*setup)->context);
-  if (!status) {
-    runner::mark_failed(folder, "InternalServerError: " + status.error().message);
-    return report(status.error());
-  }
-  print_outcome(*status);
-  return exit_code_for(*status);
+  auto status = runner::run_job(*access->store, std::move(*lock), name, (*setup)->context);
+  if (!status) return report(status.error());
+  return report_outcome(invocation, *access->jobs, name);
 }
 
 } // namespace sagerun::cli

@@ -14,13 +14,32 @@ namespace {
 namespace fs = std::filesystem;
 using aws::transfer::Mode;
 
-int list(const AwsFlags& aws_flags, const std::string& uri, bool recursive) {
+// As `aws s3api list-objects-v2` answers, for --output json.
+nlohmann::json listing_json(const aws::s3::Listing& listing) {
+  nlohmann::json contents = nlohmann::json::array();
+  for (const auto& object : listing.objects) {
+    contents.push_back({{"Key", object.key},
+                        {"Size", object.size},
+                        {"ETag", "\"" + object.etag + "\""},
+                        {"LastModified", object.last_modified}});
+  }
+  nlohmann::json prefixes = nlohmann::json::array();
+  for (const auto& prefix : listing.common_prefixes)
+    prefixes.push_back({{"Prefix", prefix}});
+  return {{"Contents", contents}, {"CommonPrefixes", prefixes}};
+}
+
+int list(const Invocation& invocation, const std::string& uri, bool recursive) {
   auto location = aws::s3::parse_uri(uri);
   if (!location) return report(location.error());
-  auto context = make_s3_context(aws_flags, util::current_environment());
+  auto context = make_s3_context(invocation.flags().aws, invocation.env());
   if (!context) return report(context.error());
   auto listing = context->client->list(location->bucket, location->key, recursive ? "" : "/");
   if (!listing) return report(listing.error());
+  if (invocation.flags().output == Output::json) {
+    print_json(listing_json(*listing));
+    return k_exit_ok;
+  }
   for (const auto& prefix : listing->common_prefixes) {
     std::printf("%30s %s\n", "PRE", prefix.substr(location->key.size()).c_str());
   }
@@ -33,24 +52,28 @@ int list(const AwsFlags& aws_flags, const std::string& uri, bool recursive) {
   return k_exit_ok;
 }
 
-void summary(bool quiet, const char* verb, const aws::transfer::Stats& stats,
+void summary(const Invocation& invocation, bool quiet, const char* verb, const aws::transfer::Stats& stats,
              std::chrono::steady_clock::time_point start) {
-  if (quiet) return;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (invocation.flags().output == Output::json) {
+    print_json({{"Files", stats.files}, {"Bytes", stats.bytes}, {"UpToDate", stats.skipped}, {"Seconds", seconds}});
+    return;
+  }
+  if (quiet) return;
   std::fprintf(stderr, "%s %zu files, %.1f MiB in %.2f s", verb, stats.files,
                static_cast<double>(stats.bytes) / (1 << 20), seconds);
   if (stats.skipped > 0) std::fprintf(stderr, " (%zu up to date)", stats.skipped);
   std::fputc('\n', stderr);
 }
 
-int transfer(const AwsFlags& aws_flags, const TransferFlags& flags, const std::string& source,
+int transfer(const Invocation& invocation, const TransferFlags& flags, const std::string& source,
              const std::string& target, bool recursive, Mode mode) {
   const bool from_s3 = source.starts_with("s3://");
   const bool to_s3 = target.starts_with("s3://");
   if (from_s3 == to_s3) {
     return report({util::ErrorKind::invalid_input, "one of SOURCE and TARGET must be s3://…, the other a local path"});
   }
-  auto context = make_s3_context(aws_flags, util::current_environment());
+  auto context = make_s3_context(invocation.flags().aws, invocation.env());
   if (!context) return report(context.error());
   aws::transfer::Manager manager(*context->client, transfer_options(flags));
   const auto start = std::chrono::steady_clock::now();
@@ -77,16 +100,15 @@ int transfer(const AwsFlags& aws_flags, const TransferFlags& flags, const std::s
     }
   }
   if (!stats) return report(stats.error());
-  summary(flags.quiet, to_s3 ? "upload:" : "download:", *stats, start);
+  summary(invocation, flags.quiet, to_s3 ? "upload:" : "download:", *stats, start);
   return k_exit_ok;
 }
 
 } // namespace
 
-int cmd_s3(std::span<char*> args) {
-  CLI::App app{"Copy and list S3 objects with sagerun's transfer engine.", "sagerun s3"};
+int cmd_s3(Invocation& invocation) {
+  auto& app = invocation.app();
   app.require_subcommand(1);
-  AwsFlags aws_flags;
   TransferFlags flags;
   std::string source, target, uri;
   bool recursive = false;
@@ -94,30 +116,23 @@ int cmd_s3(std::span<char*> args) {
   auto* ls = app.add_subcommand("ls", "list objects under s3://bucket[/prefix]");
   ls->add_option("uri", uri, "s3://bucket[/prefix]")->required();
   ls->add_flag("--recursive,-r", recursive, "every object under the prefix, not one level");
-  add_aws_flags(*ls, aws_flags);
 
   auto* cp = app.add_subcommand("cp", "copy a file or (with --recursive) a folder to or from S3");
   cp->add_option("source", source, "a local path or s3://bucket/key")->required();
   cp->add_option("target", target, "a local path or s3://bucket/key")->required();
   cp->add_flag("--recursive,-r", recursive, "copy a folder / every object under a prefix");
-  add_aws_flags(*cp, aws_flags);
   add_transfer_flags(*cp, flags);
 
   auto* sync = app.add_subcommand(
       "sync", "make a prefix hold a folder's files, or a folder a prefix's objects (new or changed only)");
   sync->add_option("source", source, "a local folder or s3://bucket/prefix")->required();
   sync->add_option("target", target, "a local folder or s3://bucket/prefix")->required();
-  add_aws_flags(*sync, aws_flags);
   add_transfer_flags(*sync, flags);
 
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
-  }
-  if (ls->parsed()) return list(aws_flags, uri, recursive);
-  if (cp->parsed()) return transfer(aws_flags, flags, source, target, recursive, Mode::copy);
-  return transfer(aws_flags, flags, source, target, true, Mode::sync);
+  if (auto done = invocation.parse()) return *done;
+  if (ls->parsed()) return list(invocation, uri, recursive);
+  if (cp->parsed()) return transfer(invocation, flags, source, target, recursive, Mode::copy);
+  return transfer(invocation, flags, source, target, true, Mode::sync);
 }
 
 } // namespace sagerun::cli

@@ -1,7 +1,8 @@
 // sagerun server: serves the SageMaker training-job API and the CloudWatch Logs API for the
-// jobs' logs on this machine (docs/api.md), running the jobs with the local runner. Prints the
-// endpoint on stdout once it listens; SIGTERM or SIGINT stops it (running jobs go on in their
-// runners, and the next server on the same state dir reattaches them).
+// jobs' logs on this machine (docs/api.md), over the store `sagerun local` uses too, running the
+// jobs with the local runner. Prints the endpoint on stdout once it listens; SIGTERM or SIGINT
+// stops it within about a second (running jobs go on in their runners, and the next server on
+// the same store takes them over).
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,7 +13,7 @@
 #include "aws/curl/curl_client.hpp"
 #include "cli/aws_context.hpp"
 #include "cli/command_table.hpp"
-#include "runner/state.hpp"
+#include "store/store.hpp"
 #include "server/server.hpp"
 
 namespace sagerun::cli {
@@ -66,14 +67,14 @@ int wait_for_stop_signal() {
 
 } // namespace
 
-int cmd_server(std::span<char*> args) {
-  CLI::App app{"Serve the SageMaker training-job and CloudWatch Logs APIs on this machine; jobs run with the local "
-               "runner.",
-               "sagerun server"};
+int cmd_server(Invocation& invocation) {
+  auto& app = invocation.app();
   ServerFlags flags;
   app.add_option("--host", flags.host, "the address to listen on (default 127.0.0.1: this machine only)");
   app.add_option("--port", flags.port, "the port (default 8080; 0: any free port)")->check(CLI::Range(0, 65535));
-  app.add_option("--state-dir", flags.state_dir, "where jobs and the database live (default $SAGERUN_HOME/server)");
+  app.add_option("--state-dir", flags.state_dir,
+                 "the store of jobs (default $SAGERUN_HOME, else ~/.sagerun: the store `sagerun local` uses too); "
+                 "a store of an earlier server is carried over");
   app.add_option("--max-instances", flags.max_instances,
                  "instances running at once; more jobs wait as Pending (default: the number of cores)")
       ->check(CLI::Range(1, 100000));
@@ -91,11 +92,7 @@ int cmd_server(std::span<char*> args) {
                "also take file:// and absolute paths as job inputs and outputs (the service takes s3:// only)");
   app.add_option("--threads", flags.threads, "HTTP worker threads, one per open connection")
       ->check(CLI::Range(1, 4096));
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
-  }
+  if (auto done = invocation.parse()) return *done;
 
   // Before any thread starts: the stop signals are taken by sigwait below, and a client that
   // hangs up must not kill the server.
@@ -106,16 +103,16 @@ int cmd_server(std::span<char*> args) {
   pthread_sigmask(SIG_BLOCK, &stops, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  const auto env = util::current_environment();
+  const auto& env = invocation.env();
   auto key = accepted_key(flags, env);
   if (!key) return report(key.error());
 
   server::ServerOptions options;
   options.host = flags.host;
   options.port = flags.port;
-  options.state_dir =
-      flags.state_dir.empty() ? runner::state_root(env) / "server" : std::filesystem::path(flags.state_dir);
-  options.state_dir = std::filesystem::absolute(options.state_dir).lexically_normal();
+  options.store_root = flags.state_dir.empty() ? store::default_root(env) : std::filesystem::path(flags.state_dir);
+  options.store_root = std::filesystem::absolute(options.store_root).lexically_normal();
+  options.env = env;
   options.max_instances = flags.max_instances > 0 ? flags.max_instances
                                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   options.keys = {*key};
@@ -138,14 +135,24 @@ int cmd_server(std::span<char*> args) {
   std::fprintf(stderr,
                "sagerun: server: SageMaker and CloudWatch Logs APIs on %s (region %s), state in %s, at most %d "
                "instance%s at once, %s runtime; requests must be signed with access key %s\n",
-               (*server)->endpoint().c_str(), options.region.c_str(), options.state_dir.c_str(), options.max_instances,
+               (*server)->endpoint().c_str(), options.region.c_str(), options.store_root.c_str(), options.max_instances,
                options.max_instances == 1 ? "" : "s", flags.runtime.c_str(), key->access_key_id.c_str());
-  std::printf("%s\n", (*server)->endpoint().c_str());
+  if (invocation.flags().output == Output::json) {
+    std::printf("%s\n", nlohmann::json{{"Endpoint", (*server)->endpoint()}}.dump().c_str());
+  } else {
+    std::printf("%s\n", (*server)->endpoint().c_str());
+  }
   std::fflush(stdout);
   const int signal = wait_for_stop_signal();
-  std::fprintf(stderr, "sagerun: server: %s, stopping (running jobs go on; a restart reattaches them)\n",
+  std::fprintf(stderr, "sagerun: server: %s, stopping (running jobs go on; a restart takes them over)\n",
                strsignal(signal));
-  (*server)->stop();
+  if (!(*server)->stop()) {
+    // HTTP workers still held by clients: nothing of theirs needs saving (every job's state is in
+    // the store), so the process ends now rather than when the clients let go.
+    std::fprintf(stderr, "sagerun: server: stopped (client connections dropped)\n");
+    std::fflush(stderr);
+    std::_Exit(k_exit_ok);
+  }
   return k_exit_ok;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli/command_table.hpp"
+#include "cli/job_output.hpp"
 #include "cli/local_options.hpp"
 #include "cli/remote_context.hpp"
 #include "cli/remote_follow.hpp"
@@ -62,45 +63,42 @@ Expected<void> check_request(const nlohmann::json& request, const RemoteEndpoint
   return {};
 }
 
-int follow(RemoteContext& context, const std::string& name, const RemoteFlags& remote) {
+int follow(RemoteContext& context, const std::string& name, const Invocation& invocation) {
   const InterruptGuard guard;
-  auto result = follow_job(context, name, FollowOptions{}, util::current_environment());
+  const std::string hint = remote_flags_hint(invocation.flags().aws, invocation.env(), context.endpoints);
+  auto result = follow_job(context, name, FollowOptions{}, invocation.env());
   if (!result) {
     std::fprintf(stderr, "sagerun: lost track of job %s (it goes on: sagerun describe %s%s)\n", name.c_str(),
-                 name.c_str(), remote_flags_hint(remote, context.endpoints).c_str());
+                 name.c_str(), hint.c_str());
     return report(result.error());
   }
   if (result->interrupted) {
     std::fprintf(stderr, "\nsagerun: stopped following job %s; the job goes on. Stop it with: sagerun stop %s%s\n",
-                 name.c_str(), name.c_str(), remote_flags_hint(remote, context.endpoints).c_str());
+                 name.c_str(), name.c_str(), hint.c_str());
     return k_exit_interrupted;
   }
-  print_remote_outcome(result->description);
+  if (invocation.flags().output == Output::json) print_json(result->description);
+  print_outcome(result->description);
   return aws::string_member(result->description, "TrainingJobStatus") == "Completed" ? k_exit_ok : k_exit_error;
 }
 
 } // namespace
 
-int cmd_submit(std::span<char*> args) {
-  CLI::App app{"Create a training job on SageMaker or a compatible endpoint; --wait follows it to the end.",
-               "sagerun submit"};
+int cmd_submit(Invocation& invocation) {
+  auto& app = invocation.app();
   JobFlags job_flags;
-  RemoteFlags remote;
   StagingFlags staging_flags;
   bool wait = false;
   add_job_flags(app, job_flags);
   add_staging_flags(app, staging_flags);
   app.add_flag("--wait,-w", wait, "follow the job's status and logs until it ends; exit 0 only if it Completed");
-  add_remote_flags(app, remote, RemoteSwitch::no);
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
-  }
-  const auto env = util::current_environment();
+  if (auto done = invocation.parse()) return *done;
+  const auto& env = invocation.env();
+  const auto& aws_flags = invocation.flags().aws;
+  if (!job_flags.output) job_flags.output = invocation.flags().output_location;
   auto request = build_request_json(job_flags);
   if (!request) return report(request.error());
-  auto endpoints = resolve_remote_endpoints(remote.aws, env);
+  auto endpoints = resolve_remote_endpoints(aws_flags, env);
   if (!endpoints) return report(endpoints.error());
   auto plan = plan_staging(staging_flags, job_flags.inputs, *request);
   if (!plan) return report(plan.error());
@@ -109,29 +107,34 @@ int cmd_submit(std::span<char*> args) {
 
   // The network from here on.
   if (*plan) {
-    if (auto staged = stage(**plan, staging_flags, remote.aws, env); !staged) return report(staged.error());
+    if (auto staged = stage(**plan, staging_flags, aws_flags, env); !staged) return report(staged.error());
   }
-  auto context = make_remote_context(remote.aws, env);
+  auto context = make_remote_context(aws_flags, env);
   if (!context) return report(context.error());
   auto arn = (*context)->sagemaker->create_training_job(*request);
   if (!arn) {
-    if (aws::service_error_code(arn.error()) == "ResourceInUse") {
-      return report({arn.error().kind, arn.error().message +
-                                           "\n(a job of that name exists: --base-job-name BASE makes a unique "
-                                           "name per run, or give another --job-name)"});
+    if (arn.error().code == "ResourceInUse") {
+      auto error = arn.error();
+      error.message += "\n(a job of that name exists: --base-job-name BASE makes a unique name per run, or give "
+                       "another --job-name)";
+      return report(error);
     }
     return report(arn.error());
   }
-  std::printf("%s\n", name.c_str());
+  if (invocation.flags().output == Output::text) {
+    std::printf("%s\n", name.c_str());
+  } else if (!wait) {
+    print_json({{"TrainingJobName", name}, {"TrainingJobArn", *arn}});
+  }
   std::fflush(stdout);
   std::fprintf(stderr, "sagerun: created training job %s (%s) at %s\n", name.c_str(), arn->c_str(),
                (*context)->endpoints.sagemaker.c_str());
   if (!wait) {
     std::fprintf(stderr, "sagerun: follow it with: sagerun logs %s --follow%s\n", name.c_str(),
-                 remote_flags_hint(remote, (*context)->endpoints).c_str());
+                 remote_flags_hint(aws_flags, env, (*context)->endpoints).c_str());
     return k_exit_ok;
   }
-  return follow(**context, name, remote);
+  return follow(**context, name, invocation);
 }
 
 } // namespace sagerun::cli

@@ -11,22 +11,17 @@
 
 namespace sagerun::cli {
 
-int cmd_upload(std::span<char*> args) {
-  CLI::App app{"Stage a training script (and its data) in S3 in the layout train finds on its own.", "sagerun upload"};
+int cmd_upload(Invocation& invocation) {
+  auto& app = invocation.app();
   std::vector<std::string> positional;
-  AwsFlags aws_flags;
   TransferFlags flags;
   app.add_option("SCRIPT_DIR [DATA_DIR] S3_PREFIX", positional,
                  "the script folder, optionally a data folder, and s3://bucket/prefix")
       ->required()
       ->expected(2, 3);
-  add_aws_flags(app, aws_flags);
   add_transfer_flags(app, flags);
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
-  }
+  if (auto done = invocation.parse()) return *done;
+  const auto& aws_flags = invocation.flags().aws;
   const std::string script_dir = positional.front();
   const std::string data_dir = positional.size() == 3 ? positional[1] : "";
   auto location = aws::s3::parse_uri(positional.back());
@@ -38,7 +33,7 @@ int cmd_upload(std::span<char*> args) {
   while (prefix.ends_with("/"))
     prefix.pop_back();
 
-  auto context = make_s3_context(aws_flags, util::current_environment());
+  auto context = make_s3_context(aws_flags, invocation.env());
   if (!context) return report(context.error());
   aws::transfer::Manager manager(*context->client, transfer_options(flags));
   const auto start = std::chrono::steady_clock::now();
@@ -56,7 +51,16 @@ int cmd_upload(std::span<char*> args) {
     std::fprintf(stderr, "uploaded %zu script files and %zu data files in %.2f s\n", scripts->files, data.files,
                  seconds);
   }
-  std::printf("%s\n", channel.c_str());
+  if (invocation.flags().output == Output::json) {
+    print_json({{"TrainingChannel", channel},
+                {"Script", channel + "/script"},
+                {"ScriptFiles", scripts->files},
+                {"DataFiles", data.files},
+                {"Bytes", scripts->bytes + data.bytes},
+                {"Seconds", seconds}});
+  } else {
+    std::printf("%s\n", channel.c_str());
+  }
   if (!flags.quiet) std::fprintf(stderr, "use it as the training channel: --input training=%s\n", channel.c_str());
   return k_exit_ok;
 }

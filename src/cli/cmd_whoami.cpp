@@ -10,16 +10,12 @@
 
 namespace sagerun::cli {
 
-int cmd_whoami(std::span<char*> args) {
-  CLI::App app{"Show the AWS account and identity sagerun's credentials resolve to.", "sagerun whoami"};
-  AwsFlags aws_flags;
-  add_aws_flags(app, aws_flags);
-  try {
-    app.parse(static_cast<int>(args.size()), args.data());
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? k_exit_ok : k_exit_usage;
-  }
-  const auto env = util::current_environment();
+int cmd_whoami(Invocation& invocation) {
+  if (auto done = invocation.parse()) return *done;
+  const auto& aws_flags = invocation.flags().aws;
+  const auto& env = invocation.env();
+  auto retry = aws::retry_policy_from(env);
+  if (!retry) return report(retry.error());
   auto region = aws::resolve_region(env, aws_flags.region, aws_flags.profile);
   const std::string chosen = region ? *region : "us-east-1";
   const auto endpoint = aws::resolve_endpoint("sts", chosen, env, aws_flags.endpoint_url);
@@ -28,8 +24,15 @@ int cmd_whoami(std::span<char*> args) {
   options.profile = aws_flags.profile;
   aws::CredentialsProvider provider(env, options, *http);
   auto identity = aws::get_caller_identity(
-      *http, [&] { return provider.get(); }, endpoint.url, chosen, aws::retry_policy_from(env));
+      *http, [&] { return provider.get(); }, endpoint.url, chosen, *retry);
   if (!identity) return report(identity.error());
+  if (invocation.flags().output == Output::json) {
+    print_json({{"Account", identity->account},
+                {"Arn", identity->arn},
+                {"UserId", identity->user_id},
+                {"CredentialsSource", provider.source()}});
+    return k_exit_ok;
+  }
   std::printf("Account: %s\nArn: %s\nUserId: %s\nCredentials: %s\n", identity->account.c_str(), identity->arn.c_str(),
               identity->user_id.c_str(), provider.source().c_str());
   return k_exit_ok;

@@ -33,7 +33,7 @@ void add_job_flags(CLI::App& app, JobFlags& flags) {
   app.add_option("--instance-count", flags.instance_count, "ResourceConfig.InstanceCount: hosts algo-1…algo-N");
   app.add_option("--hyperparameter", flags.hyperparameters, "KEY=VALUE, repeatable (HyperParameters)");
   app.add_option("--input", flags.inputs, "CHANNEL=URI (s3://…, file://… or a folder), repeatable");
-  app.add_option("--output", flags.output, "OutputDataConfig.S3OutputPath (s3://… or file://…)");
+  app.add_option("--output-path", flags.output, "OutputDataConfig.S3OutputPath (s3://… or file://…)");
   app.add_option("--max-runtime", flags.max_runtime, "StoppingCondition.MaxRuntimeInSeconds");
   app.add_option("--environment", flags.environment, "KEY=VALUE for the container, repeatable");
   app.add_option("--metric", flags.metrics, "NAME=REGEX, repeatable (AlgorithmSpecification.MetricDefinitions)");

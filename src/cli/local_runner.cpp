@@ -35,7 +35,6 @@ void add_runner_flags(CLI::App& app, RunnerFlags& flags) {
   app.add_option("--runtime", flags.runtime, "native (train as a process) or docker (a container per host)")
       ->check(CLI::IsMember({"native", "docker"}));
   app.add_option("--docker", flags.docker, "the container client for the docker runtime (docker or podman)");
-  add_aws_flags(app, flags.aws);
 }
 
 bool uses_s3(const job::TrainingJobRequest& request) {
@@ -60,7 +59,8 @@ Expected<util::UniqueFd> stop_signals() {
   return fd;
 }
 
-Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flags, bool needs_s3) {
+Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flags, const AwsFlags& aws_flags,
+                                                         const util::EnvMap& env, bool needs_s3) {
   auto setup = std::make_unique<RunnerSetup>();
   auto& context = setup->context;
   // First, before anything can start a thread that would not have them blocked.
@@ -68,18 +68,18 @@ Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flag
   if (!signals) return std::unexpected(signals.error());
   setup->signal_fd = std::move(*signals);
   context.signal_fd = setup->signal_fd.get();
-  context.env = util::current_environment();
-  context.runtime = flags.runtime == "docker" ? runner::RuntimeKind::docker : runner::RuntimeKind::native;
+  context.env = env;
+  context.runtime_kind = flags.runtime == "docker" ? runner::RuntimeKind::docker : runner::RuntimeKind::native;
   context.docker = flags.docker;
   choose_train_binary(context);
-  if (auto region = aws::resolve_region(context.env, flags.aws.region, flags.aws.profile)) context.region = *region;
-  auto s3 = make_s3_context(flags.aws, context.env);
+  if (auto region = aws::resolve_region(context.env, aws_flags.region, aws_flags.profile)) context.region = *region;
+  auto s3 = make_s3_context(aws_flags, context.env);
   if (s3) {
     setup->s3 = std::move(*s3);
     context.s3 = setup->s3->client.get();
     context.credentials = setup->s3->credentials.get();
-    if (flags.aws.endpoint_url) {
-      context.s3_endpoint = *flags.aws.endpoint_url;
+    if (aws_flags.endpoint_url) {
+      context.s3_endpoint = *aws_flags.endpoint_url;
     } else if (auto endpoint = util::lookup(context.env, "AWS_ENDPOINT_URL_S3")) {
       context.s3_endpoint = *endpoint;
     } else if (auto shared = util::lookup(context.env, "AWS_ENDPOINT_URL")) {

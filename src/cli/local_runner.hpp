@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/aws_context.hpp"
+#include "cli/command_table.hpp"
 #include "job/request.hpp"
 #include "runner/job_runner.hpp"
 #include "util/fd.hpp"
@@ -16,7 +17,6 @@ namespace sagerun::cli {
 struct RunnerFlags {
   std::string runtime = "native"; // native | docker
   std::string docker = "docker";  // or podman
-  AwsFlags aws;
 };
 
 void add_runner_flags(CLI::App& app, RunnerFlags& flags);
@@ -29,7 +29,8 @@ struct RunnerSetup {
 
 // `needs_s3`: the job reads or writes s3:// locations, so a client is required (else it is
 // best effort: its credentials are still served to the hosts when they resolve).
-Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flags, bool needs_s3);
+Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flags, const AwsFlags& aws_flags,
+                                                         const util::EnvMap& env, bool needs_s3);
 
 bool uses_s3(const job::TrainingJobRequest& request);
 

@@ -8,6 +8,7 @@
 #include "aws/curl/curl_client.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
+#include "util/settings.hpp"
 
 namespace sagerun::cli {
 namespace {
@@ -16,33 +17,13 @@ volatile std::sig_atomic_t g_signal = 0;
 
 extern "C" void on_interrupt(int signal_number) { g_signal = signal_number; }
 
-bool endpoint_variables_ignored(const util::EnvMap& env) {
-  const auto ignore = util::lookup(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-  return ignore && (*ignore == "true" || *ignore == "TRUE" || *ignore == "True");
-}
-
 bool variable_set(const util::EnvMap& env, const std::string& name) {
   const auto value = util::lookup(env, name);
-  return value && !value->empty() && !endpoint_variables_ignored(env);
+  const auto ignore = util::lookup(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  return value && !value->empty() && !(ignore && (*ignore == "true" || *ignore == "TRUE" || *ignore == "True"));
 }
 
 } // namespace
-
-void add_remote_flags(CLI::App& app, RemoteFlags& flags, RemoteSwitch with_remote) {
-  if (with_remote == RemoteSwitch::yes) {
-    app.add_flag("--remote", flags.remote,
-                 "talk to SageMaker (the credentials chain's account and region) rather than local jobs");
-  }
-  app.add_option("--endpoint-url", flags.aws.endpoint_url,
-                 "a SageMaker-compatible API (also AWS_ENDPOINT_URL_SAGEMAKER); its CloudWatch Logs too");
-  app.add_option("--region", flags.aws.region, "the AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)");
-  app.add_option("--profile", flags.aws.profile, "the profile in ~/.aws/credentials and ~/.aws/config");
-}
-
-bool wants_remote(const RemoteFlags& flags, const util::EnvMap& env) {
-  return flags.remote || (flags.aws.endpoint_url && !flags.aws.endpoint_url->empty()) ||
-         variable_set(env, "AWS_ENDPOINT_URL_SAGEMAKER");
-}
 
 Expected<RemoteEndpoints> resolve_remote_endpoints(const AwsFlags& flags, const util::EnvMap& env) {
   auto region = aws::resolve_region(env, flags.region, flags.profile);
@@ -72,26 +53,27 @@ Expected<std::unique_ptr<RemoteContext>> make_remote_context(const AwsFlags& fla
   auto* provider = context->credentials.get();
   const aws::CredentialsSource credentials = [provider] { return provider->get(); };
   const auto retry = aws::retry_policy_from(env);
+  if (!retry) return std::unexpected(retry.error());
   auto sagemaker = aws::sagemaker_service(endpoints->sagemaker, endpoints->region);
-  sagemaker.retry = retry;
+  sagemaker.retry = *retry;
   auto logs = aws::logs_service(endpoints->logs, endpoints->region);
-  logs.retry = retry;
+  logs.retry = *retry;
   context->sagemaker =
       std::make_unique<aws::SageMakerClient>(aws::JsonClient(*context->http, credentials, std::move(sagemaker)));
   context->logs = std::make_unique<aws::LogsClient>(aws::JsonClient(*context->http, credentials, std::move(logs)));
   return context;
 }
 
-std::string remote_flags_hint(const RemoteFlags& flags, const RemoteEndpoints& endpoints) {
+std::string remote_flags_hint(const AwsFlags& flags, const util::EnvMap& env, const RemoteEndpoints& endpoints) {
   std::string hint;
-  if (flags.aws.endpoint_url && !flags.aws.endpoint_url->empty()) {
-    hint = " --endpoint-url " + *flags.aws.endpoint_url;
-  } else if (!variable_set(util::current_environment(), "AWS_ENDPOINT_URL_SAGEMAKER")) {
+  if (flags.endpoint_url && !flags.endpoint_url->empty()) {
+    hint = " --endpoint-url " + *flags.endpoint_url;
+  } else if (!variable_set(env, "AWS_ENDPOINT_URL_SAGEMAKER")) {
     // Without either, describe/logs/stop look at local jobs: name the API.
     hint = endpoints.custom ? " --endpoint-url " + endpoints.sagemaker : " --remote";
   }
-  if (flags.aws.region) hint += " --region " + *flags.aws.region;
-  if (flags.aws.profile) hint += " --profile " + *flags.aws.profile;
+  if (flags.region) hint += " --region " + *flags.region;
+  if (flags.profile) hint += " --profile " + *flags.profile;
   return hint;
 }
 
@@ -130,14 +112,17 @@ InterruptGuard::~InterruptGuard() {
 bool InterruptGuard::interrupted() { return g_signal != 0; }
 int InterruptGuard::signal_number() { return g_signal; }
 
-Poller::Poller(const util::EnvMap& env) {
-  if (const auto fixed = util::lookup(env, "SAGERUN_POLL_SECONDS")) {
-    const double seconds = std::atof(fixed->c_str());
-    if (seconds > 0) {
-      m_min = m_max = std::chrono::milliseconds(std::max<int64_t>(10, static_cast<int64_t>(seconds * 1000)));
-    }
+Expected<Poller> Poller::create(const util::EnvMap& env, Pace pace) {
+  Poller poller;
+  if (pace == Pace::local) poller.m_min = poller.m_max = std::chrono::milliseconds(100);
+  auto fixed = util::number_setting(env, "SAGERUN_POLL_SECONDS", 0, 3600, "of seconds");
+  if (!fixed) return std::unexpected(fixed.error());
+  if (*fixed) {
+    poller.m_min = poller.m_max =
+        std::chrono::milliseconds(std::max<int64_t>(10, static_cast<int64_t>(**fixed * 1000)));
   }
-  m_current = m_min;
+  poller.m_current = poller.m_min;
+  return poller;
 }
 
 bool Poller::sleep() {

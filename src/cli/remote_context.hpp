@@ -20,21 +20,6 @@
 
 namespace sagerun::cli {
 
-struct RemoteFlags {
-  AwsFlags aws;
-  bool remote = false; // --remote: SageMaker itself, through the credentials chain
-};
-
-// --endpoint-url, --region, --profile, and --remote unless `with_remote` is no (submit is remote
-// anyway).
-enum class RemoteSwitch { no, yes };
-void add_remote_flags(CLI::App& app, RemoteFlags& flags, RemoteSwitch with_remote = RemoteSwitch::yes);
-
-// Whether describe/list/logs/stop talk to an API rather than the local jobs: --remote,
-// --endpoint-url, or AWS_ENDPOINT_URL_SAGEMAKER in the environment. (AWS_ENDPOINT_URL alone does
-// not count: it often points at a local S3 server for local jobs.)
-bool wants_remote(const RemoteFlags& flags, const util::EnvMap& env);
-
 struct RemoteEndpoints {
   std::string region;
   std::string sagemaker; // scheme://host[:port]
@@ -59,7 +44,7 @@ struct RemoteContext {
 Expected<std::unique_ptr<RemoteContext>> make_remote_context(const AwsFlags& flags, const util::EnvMap& env);
 
 // The flags that reach the same API again, for messages ("sagerun stop NAME --endpoint-url …").
-std::string remote_flags_hint(const RemoteFlags& flags, const RemoteEndpoints& endpoints);
+std::string remote_flags_hint(const AwsFlags& flags, const util::EnvMap& env, const RemoteEndpoints& endpoints);
 
 // A JSON 1.1 timestamp (seconds since the epoch, or an ISO 8601 string) as "YYYY-MM-DD HH:MM:SS"
 // UTC; "-" when missing.
@@ -81,23 +66,24 @@ private:
   struct sigaction m_old_term{};
 };
 
-// Intervals between polls: from 1 s, growing by half while nothing changes, up to 5 s; back to
-// 1 s on news. SAGERUN_POLL_SECONDS (fractions allowed) fixes the interval (tests).
+// Intervals between polls of an API: from 1 s, growing by half while nothing changes, up to 5 s;
+// back to 1 s on news. This machine's jobs are polled every 100 ms. SAGERUN_POLL_SECONDS
+// (fractions allowed) fixes the interval (tests).
+enum class Pace { remote, local };
 class Poller {
 public:
-  explicit Poller(const util::EnvMap& env);
+  // An error names a SAGERUN_POLL_SECONDS that is not a number of seconds.
+  static Expected<Poller> create(const util::EnvMap& env, Pace pace = Pace::remote);
   void news() { m_current = m_min; }
   // Sleeps the current interval, then lengthens it; false when interrupted.
   bool sleep();
   std::chrono::milliseconds interval() const { return m_current; }
 
 private:
+  Poller() = default;
   std::chrono::milliseconds m_min{1000};
   std::chrono::milliseconds m_max{5000};
   std::chrono::milliseconds m_current{1000};
 };
-
-// `sagerun`'s exit code after Ctrl-C, as shells report it.
-inline constexpr int k_exit_interrupted = 130;
 
 } // namespace sagerun::cli

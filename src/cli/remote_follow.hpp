@@ -10,37 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/logs_client.hpp"
+#include "jobs/backend.hpp"
 #include "cli/remote_context.hpp"
 
 namespace sagerun::cli {
-
-// Prints the events of the job's streams (/aws/sagemaker/TrainingJobs, "<job>/…") that are new
-// since the last call, oldest first; with `prefixed`, each line starts "algo-N | ".
-class LogFollower {
-public:
-  enum class Prefix { no, yes };
-  LogFollower(aws::LogsClient& logs, std::string job_name, Prefix prefix);
-
-  // The number of events printed. No log group or stream (yet) is not an error.
-  Expected<size_t> pump();
-
-private:
-  struct Stream {
-    std::string host;
-    std::string token;  // the forward token of the last page read
-    bool stuck = false; // the server gave events but no token: reading again would repeat them
-  };
-  aws::LogsClient& m_logs;
-  std::string m_job;
-  Prefix m_prefix;
-  std::map<std::string, Stream> m_streams; // by stream name
-};
-
-// Prefix::yes when the job has several hosts.
-LogFollower::Prefix log_prefix_for(const nlohmann::json& description);
-
-// "algo-1" out of "<job>/algo-1-1700000000".
-std::string host_of_stream(const std::string& stream, const std::string& job_name);
 
 // Prints each new or changed SecondaryStatusTransition ("sagerun: 2024-01-01 00:00:00 Training -
 // Training image download completed…"), or SecondaryStatus changes when there are none.
@@ -57,6 +30,7 @@ private:
 struct FollowOptions {
   bool transitions = true;
   bool logs = true;
+  jobs::LogFormat format = jobs::LogFormat::text;
 };
 
 struct FollowResult {
@@ -70,7 +44,5 @@ struct FollowResult {
 Expected<FollowResult> follow_job(RemoteContext& context, const std::string& job_name, const FollowOptions& options,
                                   const util::EnvMap& env);
 
-// "sagerun: job NAME: Completed (Completed)", the failure reason, the model: as `sagerun local`.
-void print_remote_outcome(const nlohmann::json& description);
 
 } // namespace sagerun::cli

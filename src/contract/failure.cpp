@@ -1,5 +1,6 @@
 #include "contract/failure.hpp"
 
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 #include "util/ring_buffer.hpp"
 

@@ -3,13 +3,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <string_view>
 
 #include "contract/config.hpp"
 #include "contract/failure.hpp"
 #include "contract/hyperparameters.hpp"
+#include "contract/settings.hpp"
 #include "contract/sm_environment.hpp"
 #include "entrypoint/hosts.hpp"
 #include "entrypoint/locate.hpp"
@@ -25,9 +25,6 @@ namespace {
 
 namespace log = util::log;
 using namespace std::chrono_literals;
-
-constexpr std::chrono::seconds k_default_grace{100};         // below SageMaker's 120 s
-constexpr std::chrono::seconds k_default_host_wait{15 * 60}; // as long as the official toolkit waits
 
 constexpr std::string_view k_usage =
     "usage: train\n"
@@ -48,19 +45,6 @@ constexpr std::string_view k_usage =
     "Exit codes: the script's own, 128+N when it died by signal N; train's own failures:\n"
     "  66 no script found, 69 install failed, 70 internal error, 75 peers did not resolve,\n"
     "  78 bad configuration, 126 entry not executable, 127 interpreter not found.\n";
-
-std::chrono::seconds seconds_setting(const util::EnvMap& env, const char* name, std::chrono::seconds fallback) {
-  const auto text = util::lookup(env, name);
-  if (!text || text->empty()) return fallback;
-  long value = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || value < 0) {
-    log::warn(std::string(name) + "='" + *text + "' is not a number of seconds; using " +
-              std::to_string(fallback.count()));
-    return fallback;
-  }
-  return std::chrono::seconds(value);
-}
 
 // Writes the failure file (unless the script wrote its own) and returns `code`.
 int finish_failed(const contract::Paths& paths, int code, const std::string& first_line, std::string_view tail = {}) {
@@ -119,8 +103,9 @@ void log_environment(const util::EnvMap& env, const util::Redactor& redactor) {
 
 class Train {
 public:
-  Train(util::EnvMap env, Supervisor supervisor)
-      : m_env(std::move(env)), m_paths(contract::Paths::from_environment(m_env)), m_supervisor(std::move(supervisor)) {}
+  Train(util::EnvMap env, contract::TrainSettings settings, Supervisor supervisor)
+      : m_env(std::move(env)), m_settings(settings), m_paths(contract::Paths::from_environment(m_env)),
+        m_supervisor(std::move(supervisor)) {}
 
   int run();
 
@@ -133,6 +118,7 @@ private:
   }
 
   util::EnvMap m_env;
+  contract::TrainSettings m_settings;
   util::Redactor m_redactor;
   contract::Paths m_paths;
   Supervisor m_supervisor;
@@ -164,7 +150,7 @@ int Train::run() {
 
   const auto& resource = config->resource;
   if (resource.hosts.size() > 1) {
-    const auto limit = seconds_setting(m_env, "SAGERUN_HOST_WAIT_SECONDS", k_default_host_wait);
+    const auto limit = m_settings.host_wait;
     const auto waited = wait_for_hosts(resource.hosts, resource.current_host, limit, m_supervisor);
     if (waited.outcome == HostWait::stopped) return stopped_before_start(waited.stop_signal);
     if (waited.outcome == HostWait::timed_out) {
@@ -186,9 +172,7 @@ int Train::run() {
 }
 
 int Train::install(const Entry& entry, const std::string& python) {
-  const auto enabled = util::lookup(m_env, "SAGERUN_INSTALL_REQUIREMENTS").value_or("1") == "0"
-                           ? InstallRequirements::no
-                           : InstallRequirements::yes;
+  const auto enabled = m_settings.install_requirements ? InstallRequirements::yes : InstallRequirements::no;
   const auto step = install_step(entry, python, enabled);
   if (!step) return 0;
   log::info("installing: " + display_command(step->argv, m_redactor) + " (in " + step->cwd.string() + ")");
@@ -266,13 +250,18 @@ int train_main(int argc, char** argv) {
     if (arg != "train") log::warn("ignoring argument '" + std::string(arg) + "'");
   }
   util::EnvMap env = util::current_environment();
-  if (util::lookup(env, "SAGERUN_DEBUG").value_or("") == "1") log::set_debug(true);
-  auto supervisor = Supervisor::create(seconds_setting(env, "SAGERUN_STOP_GRACE_SECONDS", k_default_grace));
+  auto settings = contract::read_train_settings(env);
+  if (!settings) {
+    return finish_failed(contract::Paths::from_environment(env), contract::k_exit_bad_config,
+                         "bad configuration: " + settings.error().message);
+  }
+  if (settings->debug) log::set_debug(true);
+  auto supervisor = Supervisor::create(settings->stop_grace);
   if (!supervisor) {
     log::error(supervisor.error().message);
     return contract::k_exit_internal;
   }
-  return Train(std::move(env), std::move(*supervisor)).run();
+  return Train(std::move(env), *settings, std::move(*supervisor)).run();
 }
 
 } // namespace sagerun::entrypoint

@@ -26,7 +26,7 @@ const json& object_at(const json& object, const char* key) {
 std::map<std::string, std::string> string_map(const json& object) {
   std::map<std::string, std::string> out;
   for (auto it = object.begin(); it != object.end(); ++it)
-    out[it.key()] = it.value().get<std::string>();
+    if (it.value().is_string()) out[it.key()] = it.value().get<std::string>();
   return out;
 }
 
@@ -85,8 +85,16 @@ json channel_json(const Channel& channel, json item) {
 } // namespace
 
 Expected<TrainingJobRequest> parse_request(const json& request, UriPolicy policy) {
-  if (auto message = validate_request(request, policy); !message.empty())
-    return util::fail(util::ErrorKind::invalid_input, std::move(message));
+  if (auto message = validate_request(request, policy); !message.empty()) {
+    util::Error error{util::ErrorKind::invalid_input, std::move(message)};
+    error.code = "ValidationException";
+    error.http_status = 400;
+    return std::unexpected(std::move(error));
+  }
+  return read_checked_request(request);
+}
+
+TrainingJobRequest read_checked_request(const json& request) {
   TrainingJobRequest out;
   out.raw = request;
   out.job_name = string_at(request, "TrainingJobName");

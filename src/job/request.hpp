@@ -80,6 +80,10 @@ std::string validate_request(const nlohmann::json& request, UriPolicy policy = U
 // DatasetSource) gets an empty `uri` and `s3_data_type`; `raw` keeps its source.
 Expected<TrainingJobRequest> parse_request(const nlohmann::json& request, UriPolicy policy = UriPolicy::sagemaker);
 
+// The typed view of a request that was validated when it came in (one read back from the store):
+// not validated again. Members of unexpected types keep their defaults.
+TrainingJobRequest read_checked_request(const nlohmann::json& request);
+
 // The request as AWS JSON: `raw` with the typed fields written over it.
 nlohmann::json to_json(const TrainingJobRequest& request);
 

@@ -7,17 +7,12 @@
 #include <chrono>
 #include <cmath>
 
+#include "util/text.hpp"
+
 namespace sagerun::job {
 namespace {
 
 using nlohmann::json;
-
-// Terminal secondary statuses close as they open (the service gives them an EndTime at once).
-bool is_terminal(const std::string& secondary) {
-  static constexpr std::array<std::string_view, 6> k_terminal = {
-      "Completed", "Failed", "Stopped", "MaxRuntimeExceeded", "Interrupted", "MaxWaitTimeExceeded"};
-  return std::ranges::find(k_terminal, secondary) != k_terminal.end();
-}
 
 // Request members DescribeTrainingJob returns as given (besides those the typed view writes).
 constexpr std::array k_echoed_members = {
@@ -49,8 +44,8 @@ void put_status_fields(json& out, const TrainingJobStatus& status) {
   out["TrainingJobName"] = status.job_name;
   out["TrainingJobArn"] = status.job_arn;
   if (!status.model_artifacts.empty()) out["ModelArtifacts"] = {{"S3ModelArtifacts", status.model_artifacts}};
-  out["TrainingJobStatus"] = status.status;
-  out["SecondaryStatus"] = status.secondary_status;
+  out["TrainingJobStatus"] = to_string(status.status);
+  out["SecondaryStatus"] = to_string(status.secondary_status);
   if (!status.failure_reason.empty()) out["FailureReason"] = status.failure_reason;
   out["CreationTime"] = status.creation_time;
   if (status.training_start_time) out["TrainingStartTime"] = *status.training_start_time;
@@ -58,7 +53,7 @@ void put_status_fields(json& out, const TrainingJobStatus& status) {
   out["LastModifiedTime"] = status.last_modified_time;
   json transitions = json::array();
   for (const auto& transition : status.transitions) {
-    json item = {{"Status", transition.status}, {"StartTime", transition.start_time}};
+    json item = {{"Status", to_string(transition.status)}, {"StartTime", transition.start_time}};
     if (transition.end_time) item["EndTime"] = *transition.end_time;
     item["StatusMessage"] = transition.message;
     transitions.push_back(std::move(item));
@@ -87,6 +82,22 @@ public:
     if (!value) return;
     if (!value->is_string()) return wrong(key, "a string");
     target = value->get<std::string>();
+  }
+
+  // A status name, parsed by `parse` (parse_job_status, parse_secondary_status).
+  template <typename T, typename Parse>
+  void status(const json& object, const char* key, T& target, Parse parse, Need need = Need::optional) {
+    const json* value = find(object, key, need);
+    if (!value) return;
+    if (!value->is_string()) return wrong(key, "a string");
+    const auto parsed = parse(value->get<std::string>());
+    if (!parsed) {
+      if (!m_error)
+        m_error = util::Error{util::ErrorKind::invalid_input,
+                              m_where + ": '" + key + "' has an unknown value '" + value->get<std::string>() + "'"};
+      return;
+    }
+    target = *parsed;
   }
 
   void number(const json& object, const char* key, double& target, Need need = Need::optional) {
@@ -145,19 +156,15 @@ private:
 
 } // namespace
 
-void transition(TrainingJobStatus& status, const std::string& secondary, const std::string& message, double now) {
-  status.secondary_status = secondary;
+TrainingJobStatus new_status(std::string job_name, std::string job_arn, double now, SecondaryStatus first,
+                             std::string_view message) {
+  TrainingJobStatus status;
+  status.job_name = std::move(job_name);
+  status.job_arn = std::move(job_arn);
+  status.creation_time = now;
   status.last_modified_time = now;
-  auto open = std::ranges::find_if(status.transitions, [](const auto& t) { return !t.end_time; });
-  if (open != status.transitions.end() && open->status == secondary && !is_terminal(secondary)) {
-    open->message = message; // the same stage moving on: the service updates its message in place
-    return;
-  }
-  for (auto& item : status.transitions)
-    if (!item.end_time) item.end_time = now;
-  SecondaryStatusTransition next{secondary, now, std::nullopt, message};
-  if (is_terminal(secondary)) next.end_time = now;
-  status.transitions.push_back(std::move(next));
+  advance(status, first, now, message);
+  return status;
 }
 
 json describe_json(const TrainingJobRequest& request, const TrainingJobStatus& status) {
@@ -182,8 +189,8 @@ Expected<TrainingJobStatus> status_from_json(const json& json_status) {
   Reader read("training job status");
   read.string(json_status, "TrainingJobName", out.job_name, Need::required);
   read.string(json_status, "TrainingJobArn", out.job_arn);
-  read.string(json_status, "TrainingJobStatus", out.status, Need::required);
-  read.string(json_status, "SecondaryStatus", out.secondary_status);
+  read.status(json_status, "TrainingJobStatus", out.status, parse_job_status, Need::required);
+  read.status(json_status, "SecondaryStatus", out.secondary_status, parse_secondary_status);
   read.string(json_status, "FailureReason", out.failure_reason);
   if (const json* artifacts = read.object(json_status, "ModelArtifacts"))
     read.string(*artifacts, "S3ModelArtifacts", out.model_artifacts);
@@ -199,7 +206,7 @@ Expected<TrainingJobStatus> status_from_json(const json& json_status) {
       if (!item.is_object())
         return util::fail(util::ErrorKind::invalid_input, "training job status: SecondaryStatusTransitions[" +
                                                               std::to_string(i) + "] must be an object");
-      entry.string(item, "Status", transition.status, Need::required);
+      entry.status(item, "Status", transition.status, parse_secondary_status, Need::required);
       entry.number(item, "StartTime", transition.start_time, Need::required);
       entry.number(item, "EndTime", transition.end_time);
       entry.string(item, "StatusMessage", transition.message);
@@ -224,20 +231,11 @@ Expected<TrainingJobStatus> status_from_json(const json& json_status) {
   read.integer(json_status, "TrainingTimeInSeconds", out.training_time_seconds);
   read.integer(json_status, "BillableTimeInSeconds", out.billable_time_seconds);
   if (read.error()) return std::unexpected(*read.error());
-  static constexpr std::array<std::string_view, 6> k_statuses = {"InProgress", "Completed", "Failed",
-                                                                 "Stopping",   "Stopped",   "Deleting"};
-  if (std::ranges::find(k_statuses, out.status) == k_statuses.end())
-    return util::fail(util::ErrorKind::invalid_input,
-                      "training job status: 'TrainingJobStatus' must be one of InProgress, Completed, Failed, "
-                      "Stopping, Stopped, Deleting, not '" +
-                          out.status + "'");
   return out;
 }
 
 std::string training_job_arn(const std::string& region, const std::string& account, const std::string& job_name) {
-  std::string lower = job_name;
-  std::ranges::transform(lower, lower.begin(),
-                         [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  const std::string lower = util::ascii_lower(job_name);
   const std::string partition = region.starts_with("cn-")       ? "aws-cn"
                                 : region.starts_with("us-gov-") ? "aws-us-gov"
                                                                 : "aws";

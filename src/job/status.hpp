@@ -8,14 +8,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "job/lifecycle.hpp"
 #include "job/request.hpp"
 #include "util/error.hpp"
 
 namespace sagerun::job {
 
 struct SecondaryStatusTransition {
-  std::string status; // Starting | Pending | Downloading | Training | Uploading | Completed | Failed | Stopping |
-                      // Stopped | MaxRuntimeExceeded
+  SecondaryStatus status = SecondaryStatus::starting;
   double start_time = 0;
   std::optional<double> end_time;
   std::string message;
@@ -30,8 +30,8 @@ struct MetricData {
 struct TrainingJobStatus {
   std::string job_name;
   std::string job_arn;
-  std::string status = "InProgress"; // InProgress | Completed | Failed | Stopping | Stopped
-  std::string secondary_status = "Starting";
+  JobStatus status = JobStatus::in_progress;
+  SecondaryStatus secondary_status = SecondaryStatus::starting;
   std::string failure_reason;  // empty when none
   std::string model_artifacts; // S3ModelArtifacts; empty until known
   double creation_time = 0;
@@ -44,9 +44,9 @@ struct TrainingJobStatus {
   std::optional<int64_t> billable_time_seconds;
 };
 
-// Moves to a new secondary status: closes the open transition, opens one, and sets
-// LastModifiedTime. `now` is seconds since the epoch.
-void transition(TrainingJobStatus& status, const std::string& secondary, const std::string& message, double now);
+// A new job's record: InProgress, in its first stage (Starting, or Pending when it waits).
+TrainingJobStatus new_status(std::string job_name, std::string job_arn, double now,
+                             SecondaryStatus first = SecondaryStatus::starting, std::string_view message = {});
 
 // The DescribeTrainingJob response: the request's fields merged with the status.
 nlohmann::json describe_json(const TrainingJobRequest& request, const TrainingJobStatus& status);

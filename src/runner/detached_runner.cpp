@@ -6,31 +6,33 @@
 
 #include <vector>
 
-#include "runner/state.hpp"
+#include "store/job_folder.hpp"
 #include "util/spawn.hpp"
 
 extern char** environ;
 
 namespace sagerun::runner {
 
-Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& state_dir,
-                                      const std::string& name) {
-  std::vector<std::string> argv{command.sagerun, "__run-job",     "--state-dir", state_dir.string(),
-                                "--runtime",     command.runtime, "--docker",    command.docker};
+Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& store_root,
+                                      const std::string& name, const store::JobLock& lock) {
+  std::vector<std::string> argv{command.sagerun, "__run-job",     "--store",  store_root.string(),
+                                "--lock-fd",     std::to_string(k_lock_fd),
+                                "--runtime",     command.runtime, "--docker", command.docker};
   if (!command.s3_endpoint.empty()) argv.insert(argv.end(), {"--endpoint-url", command.s3_endpoint});
   if (!command.region.empty()) argv.insert(argv.end(), {"--region", command.region});
   if (!command.profile.empty()) argv.insert(argv.end(), {"--profile", command.profile});
   argv.push_back(name);
   const auto args = util::argv_pointers(argv);
 
-  const std::string log = (JobFolder(state_dir, name).folder() / "runner.log").string();
+  const std::string log = store::JobFolder(store_root, name).runner_log().string();
   util::SpawnSetup setup;
   posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&setup.actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&setup.actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&setup.actions, lock.fd(), k_lock_fd);
   // A server's listening socket and connections must not live on in its runners (a restarted
   // server could not bind its port again).
-  posix_spawn_file_actions_addclosefrom_np(&setup.actions, STDERR_FILENO + 1);
+  posix_spawn_file_actions_addclosefrom_np(&setup.actions, k_lock_fd + 1);
   sigset_t empty, defaults;
   sigemptyset(&empty);
   sigemptyset(&defaults);

@@ -1,13 +1,16 @@
 #pragma once
-// Starting the process that runs one job folder to its end: `sagerun __run-job` in a session of
-// its own (so it outlives whoever started it: `sagerun local --detach`, the API server), stdin
-// from /dev/null, its output appended to the job folder's runner.log, no inherited descriptors.
+// Starting the process that runs one job to its end: `sagerun __run-job` in a session of its own
+// (so it outlives whoever started it: `sagerun local --detach`, the API server), stdin from
+// /dev/null, its output appended to the job folder's runner.log, and no inherited descriptor but
+// the job's lock: the very lock its creator holds passes to it (descriptor 3), so the job never
+// looks abandoned in between.
 
 #include <sys/types.h>
 
 #include <filesystem>
 #include <string>
 
+#include "store/runner_lock.hpp"
 #include "util/error.hpp"
 
 namespace sagerun::runner {
@@ -21,7 +24,10 @@ struct RunnerCommand {
   std::string profile; // --profile for the runner's credentials; empty: its environment's
 };
 
-Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& state_dir,
-                                      const std::string& name);
+Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& store_root,
+                                      const std::string& name, const store::JobLock& lock);
+
+// The descriptor the runner finds the lock on.
+inline constexpr int k_lock_fd = 3;
 
 } // namespace sagerun::runner

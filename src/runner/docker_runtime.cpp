@@ -8,13 +8,13 @@
 #include <sys/wait.h>
 
 #include "runner/runtime.hpp"
-#include "runner/state.hpp"
+#include "store/job_folder.hpp"
 #include "util/log.hpp"
 
 namespace sagerun::runner {
 namespace {
 
-std::string container_name(const HostLaunch& host) { return "sagerun-" + host.job_name + "-" + host_name(host.index); }
+std::string container_name(const HostLaunch& host) { return "sagerun-" + host.job_name + "-" + store::host_name(host.index); }
 
 class DockerRuntime : public Runtime {
 public:
@@ -31,13 +31,13 @@ public:
                                   "--label",
                                   "sagerun.job=" + host.job_name,
                                   "--hostname",
-                                  host_name(host.index)};
+                                  store::host_name(host.index)};
     if (m_options.network_isolation) {
       argv.insert(argv.end(), {"--network", "none"});
     } else {
       argv.insert(argv.end(), {"--network", "host"});
       for (int i = 0; i < host.count; ++i)
-        argv.insert(argv.end(), {"--add-host", host_name(i) + ":" + host_address(i)});
+        argv.insert(argv.end(), {"--add-host", store::host_name(i) + ":" + host_address(i)});
     }
     argv.insert(argv.end(), {"-v", host.tree.string() + ":/opt/ml"});
     if (!host.checkpoint_local_path.empty() && !host.checkpoint_local_path.starts_with("/opt/ml/")) {

@@ -34,6 +34,7 @@ Expected<HostLog> HostLog::open(const std::filesystem::path& file, std::string h
 }
 
 void HostLog::write(std::string_view bytes, double now) {
+  m_tail.append(bytes);
   util::write_all(m_file.get(), bytes);
   if (m_echo == Echo::raw) util::write_all(STDOUT_FILENO, bytes);
   if (m_echo == Echo::prefixed || m_metrics != nullptr || m_events.valid()) feed_lines(bytes, now);

@@ -11,6 +11,7 @@
 #include "runner/metrics.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
+#include "util/ring_buffer.hpp"
 
 namespace sagerun::runner {
 
@@ -24,6 +25,9 @@ public:
   void write(std::string_view bytes, double now);
   // The last partial line, at the end of the host's output.
   void finish(double now);
+  // The last bytes of the output, kept in memory: the failure reason of a host that could not
+  // write its own (a full disk), whatever became of the log file.
+  std::string tail() const { return m_tail.contents(); }
 
 private:
   void feed_lines(std::string_view bytes, double now);
@@ -37,6 +41,7 @@ private:
   MetricExtractor* m_metrics = nullptr;
   std::string m_partial;        // bytes after the last newline (bounded)
   std::string m_events_pending; // this chunk's events, written in one go
+  util::RingBuffer m_tail{4096};
 };
 
 } // namespace sagerun::runner

@@ -1,6 +1,7 @@
 #include "runner/host_tree.hpp"
 
-#include "runner/state.hpp"
+#include "store/job_folder.hpp"
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 
 namespace sagerun::runner {
@@ -17,9 +18,9 @@ Expected<void> write_json(const fs::path& path, const nlohmann::json& json) {
 nlohmann::json resource_config_json(const job::TrainingJobRequest& request, int host_index) {
   nlohmann::json hosts = nlohmann::json::array();
   for (int i = 0; i < request.instance_count; ++i)
-    hosts.push_back(host_name(i));
+    hosts.push_back(store::host_name(i));
   return {
-      {"current_host", host_name(host_index)},
+      {"current_host", store::host_name(host_index)},
       {"current_instance_type", request.instance_type},
       {"current_group_name", k_group},
       {"hosts", hosts},
@@ -44,40 +45,39 @@ nlohmann::json input_data_config_json(const job::TrainingJobRequest& request) {
   return config;
 }
 
-fs::path checkpoint_folder(const job::TrainingJobRequest& request, const fs::path& tree) {
+fs::path checkpoint_folder(const job::TrainingJobRequest& request, const contract::Paths& host) {
   const std::string local = request.checkpoint ? request.checkpoint->local_path : "/opt/ml/checkpoints";
-  const std::string base = "/opt/ml/";
-  if (local.starts_with(base)) return tree / local.substr(base.size());
+  const std::string base = std::string(contract::k_default_base_dir) + "/";
+  if (local.starts_with(base)) return host.base() / local.substr(base.size());
   // A LocalPath outside /opt/ml gets a folder of its own beside the tree's.
-  return tree / "checkpoints";
+  return host.checkpoints();
 }
 
-Expected<void> write_host_tree(const job::TrainingJobRequest& request, int host_index, const fs::path& tree,
+Expected<void> write_host_tree(const job::TrainingJobRequest& request, int host_index, const contract::Paths& host,
                                TreeMount mount) {
-  for (const char* sub : {"input/config", "input/data", "model", "output/data", "code"}) {
-    if (auto made = util::make_directories(tree / sub); !made) return made;
+  for (const auto& folder : {host.input_config(), host.input_data(), host.model(), host.output_data(), host.code()}) {
+    if (auto made = util::make_directories(folder); !made) return made;
   }
   for (const auto& channel : request.channels) {
-    if (auto made = util::make_directories(tree / "input/data" / channel.name); !made) return made;
+    if (auto made = util::make_directories(host.channel(channel.name)); !made) return made;
   }
-  const auto config = tree / "input/config";
   nlohmann::json hyperparameters = nlohmann::json::object();
   for (const auto& [key, value] : request.hyperparameters)
     hyperparameters[key] = value;
-  if (auto written = write_json(config / "hyperparameters.json", hyperparameters); !written) return written;
-  if (auto written = write_json(config / "inputdataconfig.json", input_data_config_json(request)); !written) {
+  if (auto written = write_json(host.hyperparameters_file(), hyperparameters); !written) return written;
+  if (auto written = write_json(host.input_data_config_file(), input_data_config_json(request)); !written) {
     return written;
   }
-  if (auto written = write_json(config / "resourceconfig.json", resource_config_json(request, host_index)); !written) {
+  if (auto written = write_json(host.resource_config_file(), resource_config_json(request, host_index)); !written) {
     return written;
   }
-  if (auto written = write_json(config / "trainingjobconfig.json", job::to_json(request)); !written) return written;
+  if (auto written = write_json(host.training_job_config_file(), job::to_json(request)); !written) return written;
   if (request.checkpoint) {
-    const fs::path folder = checkpoint_folder(request, tree);
+    const fs::path folder = checkpoint_folder(request, host);
     if (auto made = util::make_directories(folder); !made) return made;
     const std::string local = mount == TreeMount::native ? folder.string() : request.checkpoint->local_path;
     nlohmann::json checkpoint = {{"LocalPath", local}, {"S3Uri", request.checkpoint->s3_uri}};
-    if (auto written = write_json(config / "checkpointconfig.json", checkpoint); !written) return written;
+    if (auto written = write_json(host.checkpoint_config_file(), checkpoint); !written) return written;
   }
   return {};
 }

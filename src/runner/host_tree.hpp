@@ -1,10 +1,11 @@
 #pragma once
-// One host's /opt/ml tree, laid out as SageMaker lays it: input/config/*.json (identical in
-// shape to what the service writes), input/data/<channel>/, model/, output/data/,
-// checkpoints/, code/.
+// One host's /opt/ml tree, laid out as SageMaker lays it (contract::Paths, the layout `train`
+// reads): input/config/*.json (identical in shape to what the service writes),
+// input/data/<channel>/, model/, output/data/, checkpoints/, code/.
 
 #include <filesystem>
 
+#include "contract/paths.hpp"
 #include "job/request.hpp"
 #include "util/error.hpp"
 
@@ -18,9 +19,9 @@ enum class TreeMount {
 };
 
 // Where a host's checkpoints live on this machine, for the given tree.
-fs::path checkpoint_folder(const job::TrainingJobRequest& request, const fs::path& tree);
+fs::path checkpoint_folder(const job::TrainingJobRequest& request, const contract::Paths& host);
 
-Expected<void> write_host_tree(const job::TrainingJobRequest& request, int host_index, const fs::path& tree,
+Expected<void> write_host_tree(const job::TrainingJobRequest& request, int host_index, const contract::Paths& host,
                                TreeMount mount);
 
 // The config files' contents, for tests and for the docs.

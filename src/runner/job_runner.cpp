@@ -4,40 +4,59 @@
 
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <system_error>
 
 #include "aws/transfer/transfer.hpp"
+#include "contract/failure.hpp"
+#include "contract/settings.hpp"
+#include "job/lifecycle.hpp"
 #include "runner/credentials_server.hpp"
 #include "runner/host_tree.hpp"
 #include "runner/metrics.hpp"
 #include "runner/outputs.hpp"
-#include "runner/runtime.hpp"
 #include "runner/staging.hpp"
+#include "runner/stop_watcher.hpp"
 #include "runner/storage.hpp"
 #include "runner/supervise.hpp"
-#include "util/log.hpp"
+#include "store/journal.hpp"
+#include "store/status_writer.hpp"
+#include "util/files.hpp"
 
 namespace sagerun::runner {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using job::SecondaryStatus;
 
-// The status record of a running job, saved on every change.
+// The job's status while it runs, saved at every change. The stop watcher's thread changes it
+// too (Stopping), hence the lock.
 class StatusBook {
 public:
-  StatusBook(const JobFolder& folder, job::TrainingJobStatus status) : m_folder(folder), m_status(std::move(status)) {}
-  job::TrainingJobStatus& status() { return m_status; }
-  void move_to(const std::string& secondary, const std::string& message) {
-    job::transition(m_status, secondary, message, job::now_seconds());
-    save();
+  StatusBook(store::StatusWriter writer, job::TrainingJobStatus status)
+      : m_writer(std::move(writer)), m_status(std::move(status)) {}
+
+  // `change` edits the record and returns whether it changed anything (lifecycle's functions).
+  template <typename Change> void change(Change&& edit) {
+    std::lock_guard lock(m_mutex);
+    if (edit(m_status, job::now_seconds())) save();
   }
-  void save() {
-    m_status.last_modified_time = job::now_seconds();
-    if (auto written = m_folder.write_status(m_status); !written) util::log::error(written.error().message);
+  job::TrainingJobStatus snapshot() const {
+    std::lock_guard lock(m_mutex);
+    return m_status;
   }
 
 private:
-  const JobFolder& m_folder;
+  void save() {
+    if (auto written = m_writer.write(m_status); !written) {
+      std::fprintf(stderr, "sagerun: error: cannot record the status of job %s: %s\n", m_status.job_name.c_str(),
+                   written.error().message.c_str());
+    }
+  }
+
+  store::StatusWriter m_writer;
+  mutable std::mutex m_mutex;
   job::TrainingJobStatus m_status;
 };
 
@@ -50,7 +69,7 @@ util::EnvMap without_aws_keys(util::EnvMap env) {
 }
 
 std::unique_ptr<Runtime> make_runtime(const job::TrainingJobRequest& request, const RunContext& context) {
-  if (context.runtime == RuntimeKind::docker) {
+  if (context.runtime_kind == RuntimeKind::docker) {
     DockerOptions options;
     options.docker = context.docker;
     options.image = request.image;
@@ -66,6 +85,20 @@ std::unique_ptr<Runtime> make_runtime(const job::TrainingJobRequest& request, co
   return make_native_runtime(std::move(options));
 }
 
+// The settings train reads, from the environment its hosts get: the runner's variables that
+// reach them, then the job's Environment.
+constexpr std::array k_passed_settings = {"SAGERUN_STOP_GRACE_SECONDS", "SAGERUN_HOST_WAIT_SECONDS",
+                                          "SAGERUN_INSTALL_REQUIREMENTS", "SAGERUN_DEBUG"};
+
+util::EnvMap host_settings_env(const util::EnvMap& env, const job::TrainingJobRequest& request) {
+  util::EnvMap out;
+  for (const char* name : k_passed_settings)
+    if (auto value = util::lookup(env, name)) out[name] = *value;
+  for (const auto& [key, value] : request.environment)
+    out[key] = value;
+  return out;
+}
+
 // What the platform gives every host: SageMaker's variables, the job's Environment, the
 // credentials endpoint, and the S3 endpoint when it is not AWS's.
 util::EnvMap platform_environment(const job::TrainingJobRequest& request, const job::TrainingJobStatus& status,
@@ -76,197 +109,261 @@ util::EnvMap platform_environment(const job::TrainingJobRequest& request, const 
   env["AWS_REGION"] = context.region;
   env["AWS_DEFAULT_REGION"] = context.region;
   if (!context.s3_endpoint.empty()) env["AWS_ENDPOINT_URL_S3"] = context.s3_endpoint;
-  for (const char* passed :
-       {"SAGERUN_STOP_GRACE_SECONDS", "SAGERUN_HOST_WAIT_SECONDS", "PIP_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"}) {
+  for (const char* passed : {"PIP_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX"}) {
     if (auto value = util::lookup(context.env, passed)) env[passed] = *value;
   }
   if (credentials != nullptr) {
     for (const auto& [key, value] : credentials->container_environment())
       env[key] = value;
   }
-  for (const auto& [key, value] : request.environment)
+  for (const auto& [key, value] : host_settings_env(context.env, request))
     env[key] = value;
   return env;
 }
 
 int64_t whole_seconds(double seconds) { return std::max<int64_t>(1, std::llround(seconds)); }
 
+class JobRun {
+public:
+  JobRun(store::Store& store, store::JobLock lock, store::JobRow row, const RunContext& context)
+      : m_lock(std::move(lock)), m_folder(store.folder(row.name)),
+        m_request(job::read_checked_request(row.request)),
+        m_book(store::StatusWriter(store.index(), m_folder, m_lock), std::move(row.status)), m_context(context),
+        m_journal(m_folder.journal_file()), m_observer(m_journal, context.s3_endpoint),
+        m_storage(make_transfer(), &m_journal),
+        m_stops(context.signal_fd, [this] { m_book.change(job::begin_stopping); }) {}
+
+  job::TrainingJobStatus run() {
+    if (auto recorded = m_lock.record_holder(); !recorded) m_failure = "InternalServerError: " + recorded.error().message;
+    m_book.change([](auto& status, double now) { return job::advance(status, SecondaryStatus::downloading, now); });
+    if (m_failure.empty() && lay_out_hosts() && stage_inputs() && !m_stops.requested() && start_hosts()) {
+      supervise_hosts();
+      upload_outputs();
+    }
+    return finish();
+  }
+
+private:
+  aws::transfer::Manager* make_transfer() {
+    if (m_context.s3 == nullptr) return nullptr;
+    aws::transfer::Options options;
+    options.concurrency = m_context.transfer_concurrency;
+    options.observer = &m_observer;
+    m_transfer = std::make_unique<aws::transfer::Manager>(*m_context.s3, options);
+    return m_transfer.get();
+  }
+
+  bool failed(std::string reason) {
+    if (m_failure.empty()) m_failure = std::move(reason);
+    return false;
+  }
+
+  bool lay_out_hosts() {
+    m_runtime = m_context.runtime;
+    if (m_runtime == nullptr) {
+      m_own_runtime = make_runtime(m_request, m_context);
+      m_runtime = m_own_runtime.get();
+    }
+    for (int i = 0; i < m_request.instance_count; ++i) {
+      m_hosts.push_back(m_folder.host_paths(i));
+      if (auto written = write_host_tree(m_request, i, m_hosts.back(), m_runtime->mount()); !written)
+        return failed("InternalServerError: " + written.error().message);
+    }
+    return true;
+  }
+
+  bool stage_inputs() {
+    for (const auto& channel : m_request.channels) {
+      std::vector<fs::path> folders;
+      for (const auto& host : m_hosts)
+        folders.push_back(host.channel(channel.name));
+      if (auto staged = stage_channel(channel, folders, m_transfer.get()); !staged)
+        return failed("ClientError: channel '" + channel.name + "': " + staged.error().message);
+    }
+    if (auto got = download_checkpoints(m_request, m_hosts, m_storage); !got)
+      return failed("ClientError: CheckpointConfig: " + got.error().message);
+    return true;
+  }
+
+  bool start_hosts() {
+    if (m_context.credentials != nullptr && m_context.credentials->get()) {
+      auto started = CredentialsServer::start(*m_context.credentials);
+      if (!started) return failed("InternalServerError: " + started.error().message);
+      m_credentials = std::move(*started);
+    }
+    auto metrics = MetricExtractor::create(m_request.metric_definitions);
+    if (!metrics) return failed("ClientError: " + metrics.error().message);
+    m_metrics.emplace(std::move(*metrics));
+
+    m_book.change([](auto& status, double now) {
+      status.training_start_time = now;
+      return job::advance(status, SecondaryStatus::training, now);
+    });
+    const util::EnvMap platform = platform_environment(m_request, m_book.snapshot(), m_context, m_credentials.get());
+    const Echo echo = m_context.echo == Echo::raw && m_request.instance_count > 1 ? Echo::prefixed : m_context.echo;
+    for (int i = 0; i < m_request.instance_count; ++i) {
+      HostLaunch launch;
+      launch.job_name = m_request.job_name;
+      launch.index = i;
+      launch.count = m_request.instance_count;
+      launch.tree = m_hosts[static_cast<size_t>(i)].base();
+      launch.checkpoint_dir = checkpoint_folder(m_request, m_hosts[static_cast<size_t>(i)]);
+      if (m_request.checkpoint) launch.checkpoint_local_path = m_request.checkpoint->local_path;
+      launch.env = platform;
+      auto log = HostLog::open(m_folder.log_file(i), store::host_name(i), echo, &*m_metrics, m_folder.events_file(i));
+      if (!log) return stop_started("InternalServerError: " + log.error().message);
+      auto process = m_runtime->start(launch);
+      if (!process) return stop_started("ClientError: cannot start " + store::host_name(i) + ": " + process.error().message);
+      m_runs.push_back(HostRun{std::move(launch), std::move(*process), std::move(*log)});
+    }
+    return true;
+  }
+
+  bool stop_started(std::string reason) {
+    for (auto& run : m_runs)
+      m_runtime->kill(run.launch, run.process);
+    for (auto& run : m_runs)
+      while (run.process.running() && !run.process.poll_exit())
+        ::usleep(1000);
+    return failed(std::move(reason));
+  }
+
+  void supervise_hosts() {
+    SuperviseOptions options;
+    options.deadline = Clock::now() + std::chrono::seconds(m_request.max_runtime_seconds);
+    options.grace = stop_grace(m_context.env, m_request).value_or(std::chrono::seconds(120));
+    options.stops = &m_stops;
+    m_outcome = supervise(m_runs, *m_runtime, options);
+    for (auto& run : m_runs)
+      m_runtime->cleanup(run.launch);
+    m_book.change([&](auto& status, double now) {
+      status.training_end_time = now;
+      status.final_metrics = m_metrics->final_metrics();
+      const double trained = now - status.training_start_time.value_or(now);
+      status.training_time_seconds = whole_seconds(trained);
+      status.billable_time_seconds = whole_seconds(trained);
+      return true;
+    });
+    // The reason comes from the first host that failed, before the uploads can fail too.
+    for (size_t i = 0; i < m_runs.size(); ++i) {
+      if (m_outcome.exit_codes[i] == 0) continue;
+      std::string reason = read_failure_reason(m_hosts[i]);
+      if (reason.empty()) {
+        const int index = static_cast<int>(i);
+        reason = contract::compose_failure("AlgorithmError: " + store::host_name(index) + " exited with code " +
+                                               std::to_string(m_outcome.exit_codes[i]) + util::no_space_note(m_hosts[i].base()) +
+                                               " (see its log: " + m_folder.log_file(index).string() + ")",
+                                           m_runs[i].log.tail());
+      }
+      failed(std::move(reason));
+      break;
+    }
+  }
+
+  // Also after a failure or a stop, as SageMaker does.
+  void upload_outputs() {
+    m_book.change([](auto& status, double now) { return job::advance(status, SecondaryStatus::uploading, now); });
+    auto uploaded = runner::upload_outputs(m_request, m_hosts, m_folder.work_folder(), m_storage);
+    if (uploaded) {
+      m_book.change([&](auto& status, double) {
+        status.model_artifacts = uploaded->model_artifacts;
+        return true;
+      });
+    } else {
+      m_upload_failure = "ClientError: uploading the outputs failed: " + uploaded.error().message +
+                         util::no_space_note(m_folder.work_folder());
+    }
+    if (auto checkpoints = upload_checkpoints(m_request, m_hosts, m_storage); !checkpoints && m_upload_failure.empty())
+      m_upload_failure = "ClientError: uploading the checkpoints failed: " + checkpoints.error().message;
+  }
+
+  job::TrainingJobStatus finish() {
+    const bool out_of_time = m_outcome.reason == StopReason::max_runtime;
+    if (m_stops.requested() || out_of_time) {
+      const auto how = out_of_time ? SecondaryStatus::max_runtime_exceeded : SecondaryStatus::stopped;
+      m_book.change([&](auto& status, double now) { return job::stopped(status, how, now); });
+    } else if (!m_failure.empty() || !m_upload_failure.empty()) {
+      const std::string& reason = m_failure.empty() ? m_upload_failure : m_failure;
+      m_book.change([&](auto& status, double now) { return job::fail(status, reason, now); });
+    } else {
+      m_book.change(job::complete);
+    }
+    // Every transfer ended: nothing in flight for anyone to clean up.
+    if (store::TransferJournal::read_open(m_folder.journal_file()).empty()) {
+      std::error_code ignored;
+      fs::remove(m_folder.journal_file(), ignored);
+    }
+    return m_book.snapshot();
+  }
+
+  store::JobLock m_lock;
+  store::JobFolder m_folder;
+  job::TrainingJobRequest m_request;
+  StatusBook m_book;
+  const RunContext& m_context;
+  store::TransferJournal m_journal;
+  JournalObserver m_observer;
+  std::unique_ptr<aws::transfer::Manager> m_transfer;
+  Storage m_storage;
+  std::unique_ptr<Runtime> m_own_runtime;
+  Runtime* m_runtime = nullptr;
+  std::vector<contract::Paths> m_hosts;
+  std::unique_ptr<CredentialsServer> m_credentials;
+  std::optional<MetricExtractor> m_metrics;
+  std::vector<HostRun> m_runs;
+  SuperviseResult m_outcome;
+  std::string m_failure;        // the job's FailureReason: the first failure
+  std::string m_upload_failure; // when nothing failed before the uploads
+  StopWatcher m_stops;          // last: its thread writes through m_book
+};
+
 } // namespace
 
-std::chrono::seconds stop_grace(const util::EnvMap& env) {
-  if (auto value = util::lookup(env, "SAGERUN_STOP_GRACE_SECONDS")) {
-    const long seconds = std::strtol(value->c_str(), nullptr, 10);
-    if (seconds >= 0) return std::chrono::seconds(seconds + 10);
-  }
-  return std::chrono::seconds(120);
+Expected<std::chrono::seconds> stop_grace(const util::EnvMap& env, const job::TrainingJobRequest& request) {
+  auto settings = contract::read_train_settings(host_settings_env(env, request));
+  if (!settings) return std::unexpected(settings.error());
+  return settings->stop_grace + std::chrono::seconds(10);
 }
 
-Expected<void> check_supported(const job::TrainingJobRequest& request) {
-  auto pipe = [](const std::string& mode) { return mode == "Pipe"; };
-  if (pipe(request.input_mode)) {
-    return util::fail(util::ErrorKind::unsupported,
-                      "AlgorithmSpecification.TrainingInputMode: Pipe mode is not supported locally; use File or "
-                      "FastFile (both stage the files)");
+Expected<void> check_runnable(const job::TrainingJobRequest& request, const util::EnvMap& env) {
+  auto unsupported = [](std::string message) {
+    util::Error error{util::ErrorKind::unsupported, std::move(message)};
+    error.code = "ValidationException";
+    error.http_status = 400;
+    return std::unexpected(std::move(error));
+  };
+  if (request.input_mode == "Pipe") {
+    return unsupported("AlgorithmSpecification.TrainingInputMode: Pipe mode is not supported locally; use File or "
+                       "FastFile (both stage the files)");
   }
   for (const auto& channel : request.channels) {
-    if (pipe(channel.input_mode)) {
-      return util::fail(util::ErrorKind::unsupported, "InputDataConfig channel '" + channel.name +
-                                                          "': InputMode Pipe is not supported locally; use File");
+    if (channel.input_mode == "Pipe") {
+      return unsupported("InputDataConfig channel '" + channel.name +
+                         "': InputMode Pipe is not supported locally; use File");
     }
+  }
+  if (auto settings = contract::read_train_settings(host_settings_env(env, request)); !settings) {
+    util::Error error = settings.error();
+    error.code = "ValidationException";
+    error.http_status = 400;
+    return std::unexpected(std::move(error));
   }
   return {};
 }
 
-Expected<JobFolder> create_job(const std::filesystem::path& state_root, const job::TrainingJobRequest& request,
-                               const RunContext& context) {
-  JobFolder folder(state_root, request.job_name);
-  if (auto created = folder.create(); !created) return std::unexpected(created.error());
-  if (auto written = folder.write_request(request); !written) return std::unexpected(written.error());
-  job::TrainingJobStatus status;
-  status.job_name = request.job_name;
-  status.job_arn = job::training_job_arn(context.region, context.account, request.job_name);
-  status.creation_time = job::now_seconds();
-  job::transition(status, "Starting", "Launching requested ML instances", status.creation_time);
-  if (auto written = folder.write_status(status); !written) return std::unexpected(written.error());
-  return folder;
+Expected<void> fail_before_start(store::Store& store, const store::JobLock& lock, const std::string& name,
+                                 const std::string& reason) {
+  auto row = store.index().find(name);
+  if (!row) return util::fail(util::ErrorKind::not_found, "no training job " + name + " in " + store.root().string());
+  job::fail(row->status, reason, job::now_seconds());
+  return store::StatusWriter(store.index(), store.folder(row->name), lock).write(row->status);
 }
 
-Expected<job::TrainingJobStatus> run_job(const JobFolder& folder, const RunContext& context) {
-  auto request = folder.read_request();
-  if (!request) return std::unexpected(request.error());
-  auto initial = folder.read_status();
-  if (!initial) return std::unexpected(initial.error());
-  StatusBook book(folder, std::move(*initial));
-  if (auto written = folder.write_runner_pid(::getpid()); !written) return std::unexpected(written.error());
-
-  std::unique_ptr<aws::transfer::Manager> transfer;
-  if (context.s3 != nullptr) {
-    aws::transfer::Options options;
-    options.concurrency = context.transfer_concurrency;
-    transfer = std::make_unique<aws::transfer::Manager>(*context.s3, options);
-  }
-  Storage storage(transfer.get());
-  auto fail_job = [&](const std::string& reason) {
-    auto& status = book.status();
-    status.status = "Failed";
-    status.failure_reason = reason.size() > 1024 ? reason.substr(0, 1024) : reason;
-    book.move_to("Failed", "Training job failed");
-    return status;
-  };
-
-  // Downloading: the trees, the channels, the checkpoints.
-  book.move_to("Downloading", "Downloading input data");
-  auto runtime = make_runtime(*request, context);
-  std::vector<fs::path> trees;
-  for (int i = 0; i < request->instance_count; ++i) {
-    trees.push_back(folder.host_tree(i));
-    if (auto written = write_host_tree(*request, i, trees.back(), runtime->mount()); !written) {
-      return fail_job("InternalServerError: " + written.error().message);
-    }
-  }
-  for (const auto& channel : request->channels) {
-    std::vector<fs::path> channel_folders;
-    channel_folders.reserve(trees.size());
-    for (const auto& tree : trees)
-      channel_folders.push_back(tree / "input/data" / channel.name);
-    auto staged = stage_channel(channel, channel_folders, transfer.get());
-    if (!staged) return fail_job("ClientError: channel '" + channel.name + "': " + staged.error().message);
-  }
-  if (auto got = download_checkpoints(*request, trees, storage); !got) {
-    return fail_job("ClientError: CheckpointConfig: " + got.error().message);
-  }
-
-  std::unique_ptr<CredentialsServer> credentials;
-  if (context.credentials != nullptr && context.credentials->get()) {
-    auto started = CredentialsServer::start(*context.credentials);
-    if (!started) return fail_job("InternalServerError: " + started.error().message);
-    credentials = std::move(*started);
-  }
-
-  auto metrics = MetricExtractor::create(request->metric_definitions);
-  if (!metrics) return fail_job("ClientError: " + metrics.error().message);
-
-  // Training.
-  book.status().training_start_time = job::now_seconds();
-  book.move_to("Training", "Training image download completed. Training in progress.");
-  const util::EnvMap platform = platform_environment(*request, book.status(), context, credentials.get());
-  const Echo echo = context.echo == Echo::raw && request->instance_count > 1 ? Echo::prefixed : context.echo;
-  std::vector<HostRun> hosts;
-  for (int i = 0; i < request->instance_count; ++i) {
-    HostLaunch launch;
-    launch.job_name = request->job_name;
-    launch.index = i;
-    launch.count = request->instance_count;
-    launch.tree = trees[static_cast<size_t>(i)];
-    launch.checkpoint_dir = checkpoint_folder(*request, launch.tree);
-    if (request->checkpoint) launch.checkpoint_local_path = request->checkpoint->local_path;
-    launch.env = platform;
-    auto log = HostLog::open(folder.log_file(i), host_name(i), echo, &*metrics, folder.events_file(i));
-    if (!log) return fail_job("InternalServerError: " + log.error().message);
-    auto process = runtime->start(launch);
-    if (!process) {
-      for (auto& started : hosts)
-        runtime->kill(started.launch, started.process);
-      return fail_job("ClientError: cannot start " + host_name(i) + ": " + process.error().message);
-    }
-    hosts.push_back(HostRun{std::move(launch), std::move(*process), std::move(*log)});
-  }
-  SuperviseOptions options;
-  options.deadline = Clock::now() + std::chrono::seconds(request->max_runtime_seconds);
-  options.grace = stop_grace(context.env);
-  options.signal_fd = context.signal_fd;
-  const auto outcome = supervise(hosts, *runtime, options, [&] {
-    book.status().status = "Stopping";
-    book.move_to("Stopping", "Stopping the training job");
-  });
-  for (auto& host : hosts)
-    runtime->cleanup(host.launch);
-  auto& status = book.status();
-  status.training_end_time = job::now_seconds();
-  status.final_metrics = metrics->final_metrics();
-
-  // The reason comes from the first host that failed, before the uploads can fail too.
-  std::string failure;
-  for (size_t i = 0; i < hosts.size(); ++i) {
-    if (outcome.exit_codes[i] == 0) continue;
-    failure = read_failure_reason(trees[i]);
-    if (failure.empty()) {
-      failure = "AlgorithmError: " + host_name(static_cast<int>(i)) + " exited with code " +
-                std::to_string(outcome.exit_codes[i]) +
-                " (see its log: " + folder.log_file(static_cast<int>(i)).string() + ")";
-    }
-    break;
-  }
-
-  // Uploading: also after a failure or a stop, as SageMaker does.
-  book.move_to("Uploading", "Uploading generated training model");
-  auto uploaded = upload_outputs(*request, trees, folder.work_folder(), storage);
-  if (uploaded) status.model_artifacts = uploaded->model_artifacts;
-  auto checkpoints = upload_checkpoints(*request, trees, storage);
-
-  const double trained = *status.training_end_time - *status.training_start_time;
-  status.training_time_seconds = whole_seconds(trained);
-  status.billable_time_seconds = whole_seconds(trained);
-  if (outcome.reason == StopReason::requested || outcome.reason == StopReason::max_runtime) {
-    status.status = "Stopped";
-    if (outcome.reason == StopReason::max_runtime) {
-      book.move_to("MaxRuntimeExceeded", "Job stopped due to max runtime limit");
-    } else {
-      book.move_to("Stopped", "Training job stopped");
-    }
-  } else if (!failure.empty()) {
-    fail_job(failure);
-  } else if (!uploaded) {
-    fail_job("ClientError: uploading the outputs failed: " + uploaded.error().message);
-  } else if (!checkpoints) {
-    fail_job("ClientError: uploading the checkpoints failed: " + checkpoints.error().message);
-  } else {
-    status.status = "Completed";
-    book.move_to("Completed", "Training job completed");
-  }
-  std::error_code ignored;
-  fs::remove(folder.folder() / "runner.pid", ignored);
-  return book.status();
+Expected<job::TrainingJobStatus> run_job(store::Store& store, store::JobLock lock, const std::string& name,
+                                         const RunContext& context) {
+  auto row = store.index().find(name);
+  if (!row) return util::fail(util::ErrorKind::not_found, "no training job " + name + " in " + store.root().string());
+  return JobRun(store, std::move(lock), std::move(*row), context).run();
 }
 
 } // namespace sagerun::runner

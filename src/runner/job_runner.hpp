@@ -1,10 +1,10 @@
 #pragma once
-// Running one training job on this machine, from its folder in the state dir to its final
-// status: stage inputs → lay out each host's /opt/ml → start the hosts (native or docker) →
-// supervise (logs, metrics, MaxRuntime, stop requests) → pack and upload outputs → status.
+// Running one training job on this machine, from its row in the store to its final status:
+// lay out each host's /opt/ml → stage inputs → start the hosts (native or docker) → supervise
+// (logs, metrics, MaxRuntime, stop requests) → pack and upload outputs → final status. The
+// runner holds the job's lock throughout and is the only writer of its status meanwhile.
 
 #include <chrono>
-#include <filesystem>
 #include <string>
 
 #include "aws/credentials.hpp"
@@ -12,7 +12,9 @@
 #include "job/request.hpp"
 #include "job/status.hpp"
 #include "runner/host_logs.hpp"
-#include "runner/state.hpp"
+#include "runner/runtime.hpp"
+#include "store/runner_lock.hpp"
+#include "store/store.hpp"
 #include "util/environment.hpp"
 #include "util/error.hpp"
 
@@ -25,9 +27,9 @@ struct RunContext {
   aws::s3::Client* s3 = nullptr;                   // needed for s3:// inputs, outputs, checkpoints
   aws::CredentialsProvider* credentials = nullptr; // served to the hosts when it resolves
   std::string region = "us-east-1";
-  std::string account = "000000000000";
   std::string s3_endpoint; // a custom S3 endpoint, given to the hosts too
-  RuntimeKind runtime = RuntimeKind::native;
+  RuntimeKind runtime_kind = RuntimeKind::native;
+  Runtime* runtime = nullptr;       // when set, used instead of `runtime_kind`'s (tests)
   std::string train_binary;         // native: the train entrypoint
   bool train_is_subcommand = false; // native: train_binary is `sagerun`, run as `sagerun train`
   std::string docker = "docker";    // docker: the client (docker or podman)
@@ -36,21 +38,25 @@ struct RunContext {
   int transfer_concurrency = 10;
 };
 
-// What a valid request may ask that this runner does not do (Pipe input mode): an error naming
-// the field, checked before anything runs.
-Expected<void> check_supported(const job::TrainingJobRequest& request);
+// What a valid request may ask that this runner does not do (Pipe input mode), and settings
+// the hosts would refuse (SAGERUN_STOP_GRACE_SECONDS=30s): an error naming the field or
+// variable, checked before anything runs. `env` is the runner's environment.
+Expected<void> check_runnable(const job::TrainingJobRequest& request, const util::EnvMap& env);
 
-// Validated request → job folder with the request and an InProgress status. A name already
-// used is refused (ResourceInUse).
-Expected<JobFolder> create_job(const std::filesystem::path& state_root, const job::TrainingJobRequest& request,
-                               const RunContext& context);
+// Runs the job `name` of `store` to its end, holding `lock`, and returns its final status (also
+// in the store). Errors are the runner's own failures (the job is then Failed with them); the
+// job's failures are in the status.
+Expected<job::TrainingJobStatus> run_job(store::Store& store, store::JobLock lock, const std::string& name,
+                                         const RunContext& context);
 
-// Runs the job to its end and returns its final status (also written to the folder). Errors
-// are kept for the runner's own failures; the job's failures are in the status.
-Expected<job::TrainingJobStatus> run_job(const JobFolder& folder, const RunContext& context);
+// A job whose runner could not even set out (its S3 client, its process): Failed with `reason`,
+// by the holder of its lock.
+Expected<void> fail_before_start(store::Store& store, const store::JobLock& lock, const std::string& name,
+                                 const std::string& reason);
 
-// The grace period between SIGTERM and SIGKILL: SAGERUN_STOP_GRACE_SECONDS (train's own grace)
-// plus a margin for train to report, or SageMaker's 120 s.
-std::chrono::seconds stop_grace(const util::EnvMap& env);
+// SIGTERM → SIGKILL for the hosts: train's own grace (SAGERUN_STOP_GRACE_SECONDS in the
+// environment the hosts get: the runner's, then the job's Environment) plus a margin for train
+// to report.
+Expected<std::chrono::seconds> stop_grace(const util::EnvMap& env, const job::TrainingJobRequest& request);
 
 } // namespace sagerun::runner

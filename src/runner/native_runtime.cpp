@@ -12,7 +12,8 @@
 #include <cstring>
 
 #include "runner/runtime.hpp"
-#include "runner/state.hpp"
+#include "store/job_folder.hpp"
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
 
@@ -22,7 +23,7 @@ namespace {
 std::string hosts_file_text(int count) {
   std::string text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
   for (int i = 0; i < count; ++i)
-    text += host_address(i) + "\t" + host_name(i) + "\n";
+    text += host_address(i) + "\t" + store::host_name(i) + "\n";
   return text;
 }
 
@@ -50,11 +51,11 @@ public:
     if (m_options.train_is_subcommand) argv.emplace_back("train");
     if (host.count == 1) return ChildProcess::spawn_tied(argv, env);
 
-    const fs::path hosts_file = host.tree.parent_path() / (host_name(host.index) + ".hosts");
+    const fs::path hosts_file = host.tree.parent_path() / (store::host_name(host.index) + ".hosts");
     if (auto written = util::write_file_atomic(hosts_file, hosts_file_text(host.count)); !written) {
       return std::unexpected(written.error());
     }
-    return spawn_isolated(argv, env, hosts_file.string(), host_name(host.index));
+    return spawn_isolated(argv, env, hosts_file.string(), store::host_name(host.index));
   }
 
   void kill(const HostLaunch& /*host*/, ChildProcess& process) override { process.signal(SIGKILL); }

@@ -2,8 +2,8 @@
 
 #include <system_error>
 
+#include "job/lifecycle.hpp"
 #include "runner/host_tree.hpp"
-#include "runner/pack.hpp"
 #include "util/files.hpp"
 
 namespace sagerun::runner {
@@ -33,28 +33,18 @@ Expected<fs::path> merged_folder(const std::vector<fs::path>& sources, const fs:
   return target;
 }
 
-Expected<std::string> pack_and_put(const fs::path& folder, const fs::path& archive, const Location& destination,
-                                   Storage& storage) {
-  auto packed = pack_tar_gz(folder, archive);
-  if (!packed) return std::unexpected(packed.error());
-  if (auto put = storage.put_file(archive, destination); !put) return std::unexpected(put.error());
-  std::error_code ignored;
-  fs::remove(archive, ignored);
-  return destination.uri();
-}
-
 } // namespace
 
-Expected<OutputPaths> upload_outputs(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+Expected<OutputPaths> upload_outputs(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                      const fs::path& work, Storage& storage) {
   auto base = parse_location(request.output_path, "OutputDataConfig.S3OutputPath");
   if (!base) return std::unexpected(base.error());
   const Location output = base->child(request.job_name).child("output");
 
   std::vector<fs::path> models, datas;
-  for (const auto& tree : trees) {
-    models.push_back(tree / "model");
-    datas.push_back(tree / "output/data");
+  for (const auto& host : hosts) {
+    models.push_back(host.model());
+    datas.push_back(host.output_data());
   }
   auto model = merged_folder(models, work / "model");
   if (!model) return std::unexpected(model.error());
@@ -64,51 +54,51 @@ Expected<OutputPaths> upload_outputs(const job::TrainingJobRequest& request, con
     if (auto put = storage.put_folder(*model, destination); !put) return std::unexpected(put.error());
     paths.model_artifacts = destination.uri() + "/";
   } else {
-    auto uri = pack_and_put(*model, work / "model.tar.gz", output.child("model.tar.gz"), storage);
+    auto uri = storage.put_archive(*model, output.child("model.tar.gz"), work / "model.tar.gz");
     if (!uri) return std::unexpected(uri.error());
     paths.model_artifacts = *uri;
   }
   auto data = merged_folder(datas, work / "output-data");
   if (!data) return std::unexpected(data.error());
-  if (auto uri = pack_and_put(*data, work / "output.tar.gz", output.child("output.tar.gz"), storage); !uri) {
+  if (auto uri = storage.put_archive(*data, output.child("output.tar.gz"), work / "output.tar.gz"); !uri) {
     return std::unexpected(uri.error());
   }
   return paths;
 }
 
-Expected<void> upload_checkpoints(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+Expected<void> upload_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                   Storage& storage) {
   if (!request.checkpoint) return {};
   auto location = parse_location(request.checkpoint->s3_uri, "CheckpointConfig.S3Uri");
   if (!location) return std::unexpected(location.error());
-  for (const auto& tree : trees) {
-    if (auto put = storage.put_folder(checkpoint_folder(request, tree), *location); !put) {
+  for (const auto& host : hosts) {
+    if (auto put = storage.put_folder(checkpoint_folder(request, host), *location); !put) {
       return std::unexpected(put.error());
     }
   }
   return {};
 }
 
-Expected<void> download_checkpoints(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+Expected<void> download_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                     Storage& storage) {
   if (!request.checkpoint) return {};
   auto location = parse_location(request.checkpoint->s3_uri, "CheckpointConfig.S3Uri");
   if (!location) return std::unexpected(location.error());
-  for (const auto& tree : trees) {
-    if (auto got = storage.get_folder(*location, checkpoint_folder(request, tree)); !got) {
+  for (const auto& host : hosts) {
+    if (auto got = storage.get_folder(*location, checkpoint_folder(request, host)); !got) {
       return std::unexpected(got.error());
     }
   }
   return {};
 }
 
-std::string read_failure_reason(const fs::path& tree) {
-  auto text = util::read_file(tree / "output/failure");
+std::string read_failure_reason(const contract::Paths& host) {
+  auto text = util::read_file(host.failure_file());
   if (!text) return "";
-  if (text->size() > 1024) text->resize(1024);
-  while (!text->empty() && (text->back() == '\n' || text->back() == ' '))
-    text->pop_back();
-  return *text;
+  std::string reason = job::bounded_failure_reason(*text);
+  while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' '))
+    reason.pop_back();
+  return reason;
 }
 
 } // namespace sagerun::runner

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "contract/paths.hpp"
 #include "job/request.hpp"
 #include "runner/storage.hpp"
 #include "util/error.hpp"
@@ -18,16 +19,16 @@ struct OutputPaths {
   std::string model_artifacts; // S3ModelArtifacts
 };
 
-// `trees` are the hosts' /opt/ml trees (algo-1 first); `work` a scratch folder of the job.
-Expected<OutputPaths> upload_outputs(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+// `hosts` are the hosts' /opt/ml trees (algo-1 first); `work` a scratch folder of the job.
+Expected<OutputPaths> upload_outputs(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                      const fs::path& work, Storage& storage);
 
-Expected<void> upload_checkpoints(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+Expected<void> upload_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                   Storage& storage);
-Expected<void> download_checkpoints(const job::TrainingJobRequest& request, const std::vector<fs::path>& trees,
+Expected<void> download_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                     Storage& storage);
 
 // The first 1024 characters of a host's output/failure, or empty when it wrote none.
-std::string read_failure_reason(const fs::path& tree);
+std::string read_failure_reason(const contract::Paths& host);
 
 } // namespace sagerun::runner

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "util/atomic_file.hpp"
 #include "util/fd.hpp"
 #include "util/log.hpp"
 
@@ -404,22 +405,6 @@ private:
   ino_t m_skip_ino;
 };
 
-// Removes the temporary archive unless it was renamed into place.
-class PartFile {
-public:
-  explicit PartFile(fs::path path) : m_path(std::move(path)) {}
-  PartFile(const PartFile&) = delete;
-  PartFile& operator=(const PartFile&) = delete;
-  ~PartFile() {
-    if (!m_kept) ::unlink(m_path.c_str());
-  }
-  void keep() { m_kept = true; }
-
-private:
-  fs::path m_path;
-  bool m_kept = false;
-};
-
 } // namespace
 
 std::string tar_header_blocks(std::string_view name, char type, uint32_t mode, uint64_t size, int64_t mtime,
@@ -444,30 +429,20 @@ Expected<PackStats> pack_tar_gz(const fs::path& folder, const fs::path& archive,
     return util::fail(err == ENOENT ? ErrorKind::not_found : ErrorKind::io,
                       errno_message("packing " + folder.string(), err));
   }
-  const fs::path part = archive.string() + ".sagerun-part-" + std::to_string(::getpid());
-  UniqueFd out(::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666));
-  if (!out.valid()) return util::fail(ErrorKind::io, errno_message("creating " + part.string(), errno));
-  PartFile part_file(part);
+  auto out = util::AtomicFile::create(archive, 0666);
+  if (!out) return std::unexpected(out.error());
   struct stat out_stat{};
-  if (::fstat(out.get(), &out_stat) != 0)
-    return util::fail(ErrorKind::io, errno_message("creating " + part.string(), errno));
+  if (::fstat(out->fd(), &out_stat) != 0)
+    return util::fail(ErrorKind::io, errno_message("creating " + out->temp_path().string(), errno));
 
-  Pipeline pipeline(out.get(), part.string(), block_size, threads);
+  Pipeline pipeline(out->fd(), out->temp_path().string(), block_size, threads);
   if (auto started = pipeline.start(options.level); !started) return std::unexpected(started.error());
   Walker walker(pipeline, folder, out_stat);
   if (auto walked = walker.walk(root.get(), ""); !walked) return std::unexpected(walked.error());
   if (auto end = pipeline.append(std::string(2 * k_record, '\0')); !end) return std::unexpected(end.error());
   const auto written = pipeline.finish();
   if (!written) return std::unexpected(written.error());
-
-  if (::fsync(out.get()) != 0) return util::fail(ErrorKind::io, errno_message("writing " + part.string(), errno));
-  if (::close(out.release()) != 0) return util::fail(ErrorKind::io, errno_message("writing " + part.string(), errno));
-  if (::rename(part.c_str(), archive.c_str()) != 0)
-    return util::fail(ErrorKind::io, errno_message("renaming " + part.string() + " to " + archive.string(), errno));
-  part_file.keep();
-  // The rename itself survives a crash only once the folder is synced; the archive is whole either way.
-  const fs::path parent = archive.has_parent_path() ? archive.parent_path() : fs::path(".");
-  if (UniqueFd dir(::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dir.valid()) ::fsync(dir.get());
+  if (auto committed = out->commit(options.durability); !committed) return std::unexpected(committed.error());
 
   PackStats stats = walker.stats;
   stats.output_bytes = *written;

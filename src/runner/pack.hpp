@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/atomic_file.hpp"
 #include "util/error.hpp"
 
 namespace sagerun::runner {
@@ -17,6 +18,9 @@ struct PackOptions {
   unsigned threads = 0;             // 0: every core
   uint64_t block_size = 4ull << 20; // uncompressed bytes per gzip member
   int level = 6;                    // libdeflate level (1–12); 6 is gzip's default ratio
+  // fsync before the rename: for an archive at its destination, not a scratch copy about to be
+  // uploaded.
+  util::Durability durability = util::Durability::none;
 };
 
 struct PackStats {

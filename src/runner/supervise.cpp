@@ -2,11 +2,11 @@
 
 #include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include "job/status.hpp"
 
@@ -40,8 +40,7 @@ int milliseconds_until(Clock::time_point when, Clock::time_point now) {
 
 } // namespace
 
-SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const SuperviseOptions& options,
-                          const std::function<void()>& on_stopping) {
+SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const SuperviseOptions& options) {
   SuperviseResult result;
   std::optional<Clock::time_point> terminated_at;
   bool killed = false;
@@ -64,7 +63,7 @@ SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const S
       fds.push_back({host.process.output_fd(), POLLIN, 0});
       owners.push_back(&host);
     }
-    if (options.signal_fd >= 0) fds.push_back({options.signal_fd, POLLIN, 0});
+    if (options.stops != nullptr) fds.push_back({options.stops->event_fd(), POLLIN, 0});
 
     const auto now = Clock::now();
     int timeout = 200; // exits are polled, not signalled: SIGCHLD stays with train's own code
@@ -75,14 +74,14 @@ SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const S
     for (size_t i = 0; i < owners.size(); ++i) {
       if (fds[i].revents != 0) drain(*owners[i]);
     }
-    if (options.signal_fd >= 0 && (fds.back().revents & POLLIN) != 0) {
-      signalfd_siginfo info{};
-      while (::read(options.signal_fd, &info, sizeof info) == sizeof info) {
-      }
+    if (options.stops != nullptr && (fds.back().revents & POLLIN) != 0) {
+      uint64_t count = 0;
+      (void)::read(options.stops->event_fd(), &count, sizeof count);
+    }
+    if (options.stops != nullptr && options.stops->requested()) {
       if (result.reason == StopReason::none) {
-        on_stopping();
         terminate_all(StopReason::requested);
-      } else if (!killed) {
+      } else if (!killed && options.stops->stops() > 1) {
         // A second Ctrl-C: no more grace.
         for (auto& host : hosts)
           runtime.kill(host.launch, host.process);

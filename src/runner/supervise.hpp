@@ -1,13 +1,14 @@
 #pragma once
-// Watching a job's hosts while they train: their output to the logs, stop requests (a
-// signal), the MaxRuntime deadline, a failing host — each ends in SIGTERM to every host, then
-// after the grace period the runtime's kill.
+// Watching a job's hosts while they train: their output to the logs, stop requests, the
+// MaxRuntime deadline, a failing host — each ends in SIGTERM to every host, then after the grace
+// period the runtime's kill (at once on a second stop request).
 
 #include <chrono>
 #include <vector>
 
 #include "runner/host_logs.hpp"
 #include "runner/runtime.hpp"
+#include "runner/stop_watcher.hpp"
 
 namespace sagerun::runner {
 
@@ -22,7 +23,7 @@ struct HostRun {
 struct SuperviseOptions {
   std::chrono::steady_clock::time_point deadline; // MaxRuntime
   std::chrono::seconds grace{120};
-  int signal_fd = -1;
+  const StopWatcher* stops = nullptr;
 };
 
 struct SuperviseResult {
@@ -30,9 +31,7 @@ struct SuperviseResult {
   std::vector<int> exit_codes; // per host
 };
 
-// Runs until every host has ended. `on_stopping` is called once when a stop request arrives
-// (to record the Stopping status).
-SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const SuperviseOptions& options,
-                          const std::function<void()>& on_stopping);
+// Runs until every host has ended.
+SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const SuperviseOptions& options);
 
 } // namespace sagerun::runner

@@ -6,6 +6,8 @@
 #include <expected>
 #include <string>
 
+#include "util/error.hpp"
+
 namespace sagerun::server {
 
 struct ApiError {
@@ -36,5 +38,9 @@ inline std::unexpected<ApiError> as_logs_error(ApiError error) {
 
 // The response body of an error.
 std::string error_body(const ApiError& error);
+
+// An error of the jobs service as the API answers it: its service code and status when it has
+// them (ValidationException, ResourceInUse, …), else an InternalFailure (500).
+ApiError to_api_error(const util::Error& error);
 
 } // namespace sagerun::server

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "runner/state.hpp"
 #include "server/json_text.hpp"
 #include "server/params.hpp"
 
@@ -38,7 +37,7 @@ std::optional<Position> parse_position(const std::string& token) {
 } // namespace
 
 std::string log_stream_name(const std::string& job, int host_index, double job_creation_time) {
-  return job + "/" + runner::host_name(host_index) + "-" +
+  return job + "/" + store::host_name(host_index) + "-" +
          std::to_string(static_cast<int64_t>(std::floor(job_creation_time)));
 }
 
@@ -86,26 +85,30 @@ std::optional<LogsApi::Stream> LogsApi::find_stream(const std::string& name) {
   // <job>/algo-<N>-<epoch>
   const size_t slash = name.find('/');
   if (slash == std::string::npos) return std::nullopt;
-  auto source = m_table.log_source(name.substr(0, slash));
-  if (!source) return std::nullopt;
-  for (int host = 0; host < source->instances; ++host) {
-    if (log_stream_name(source->name, host, source->creation_time) != name) continue;
-    const auto file = runner::JobFolder(m_options.state_dir, source->name).events_file(host);
+  auto row = m_store.index().find(name.substr(0, slash));
+  if (!row || row->name != name.substr(0, slash)) return std::nullopt;
+  const store::LogSource source{row->name, row->status.creation_time, row->instances};
+  for (int host = 0; host < source.instances; ++host) {
+    if (log_stream_name(source.name, host, source.creation_time) != name) continue;
+    const auto file = m_store.folder(source.name).events_file(host);
     if (!std::filesystem::exists(file)) return std::nullopt;
     auto events = index_for(file);
     events->refresh();
-    return Stream{name, source->creation_time, std::move(events)};
+    return Stream{name, source.creation_time, std::move(events)};
   }
   return std::nullopt;
 }
 
 std::vector<LogsApi::Stream> LogsApi::streams(const std::string& prefix) {
   std::vector<Stream> out;
-  for (const auto& source : m_table.log_sources()) {
+  // Stream names start with the job's name: the prefix up to its '/' picks the jobs.
+  auto sources = m_store.index().log_sources(prefix.substr(0, prefix.find('/')));
+  if (!sources) return out;
+  for (const auto& source : *sources) {
     for (int host = 0; host < source.instances; ++host) {
       const std::string name = log_stream_name(source.name, host, source.creation_time);
       if (!name.starts_with(prefix)) continue;
-      const auto file = runner::JobFolder(m_options.state_dir, source.name).events_file(host);
+      const auto file = m_store.folder(source.name).events_file(host);
       if (!std::filesystem::exists(file)) continue;
       auto events = index_for(file);
       events->refresh();

@@ -20,7 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/api_error.hpp"
-#include "server/job_table.hpp"
+#include "store/store.hpp"
 #include "server/log_events.hpp"
 
 namespace sagerun::server {
@@ -28,14 +28,13 @@ namespace sagerun::server {
 inline constexpr std::string_view k_log_group = "/aws/sagemaker/TrainingJobs";
 
 struct LogsOptions {
-  std::filesystem::path state_dir;
   std::string region = "us-east-1";
   std::string account = "000000000000";
 };
 
 class LogsApi {
 public:
-  LogsApi(const JobTable& table, LogsOptions options) : m_table(table), m_options(std::move(options)) {}
+  LogsApi(store::Store& store, LogsOptions options) : m_store(store), m_options(std::move(options)) {}
 
   static bool serves(std::string_view operation);
   ApiResult<std::string> call(std::string_view operation, const nlohmann::json& body);
@@ -57,7 +56,7 @@ private:
   std::shared_ptr<EventIndex> index_for(const std::filesystem::path& file);
   ApiResult<void> check_group(const nlohmann::json& body) const;
 
-  const JobTable& m_table;
+  store::Store& m_store;
   LogsOptions m_options;
   std::mutex m_mutex;
   std::map<std::string, std::shared_ptr<EventIndex>> m_indexes; // by events file

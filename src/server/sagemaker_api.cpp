@@ -38,43 +38,40 @@ ApiResult<std::string> SageMakerApi::call(std::string_view operation, const nloh
 }
 
 ApiResult<std::string> SageMakerApi::create_training_job(const nlohmann::json& body) {
-  if (auto message = job::validate_request(body, m_options.uri_policy); !message.empty()) {
-    return validation_error(message);
-  }
+  // Validated here, once: everything after works on the checked request.
   auto request = job::parse_request(body, m_options.uri_policy);
-  if (!request) return validation_error(request.error().message);
-  if (auto supported = runner::check_supported(*request); !supported) {
-    return validation_error(supported.error().message);
-  }
+  if (!request) return std::unexpected(to_api_error(request.error()));
+  if (auto runnable = runner::check_runnable(*request, m_options.runner_env); !runnable)
+    return std::unexpected(to_api_error(runnable.error()));
   if (m_options.needs_image && request->image.empty()) {
     return validation_error("AlgorithmSpecification.TrainingImage: this server runs jobs in containers (--runtime "
                             "docker) and needs an image");
   }
-  auto record = m_scheduler.submit(request->job_name, body, request->instance_count);
-  if (!record) return std::unexpected(record.error());
-  return json_text({{"TrainingJobArn", record->status.job_arn}});
+  auto arn = m_scheduler.submit(*request);
+  if (!arn) return std::unexpected(to_api_error(arn.error()));
+  return json_text({{"TrainingJobArn", *arn}});
 }
 
 ApiResult<std::string> SageMakerApi::describe_training_job(const nlohmann::json& body) {
   auto name = job_name(body);
   if (!name) return std::unexpected(name.error());
-  auto text = m_table.describe(*name);
-  if (!text) return validation_error("Requested resource not found.");
-  return std::move(*text);
+  auto description = m_jobs.describe(*name);
+  if (!description) return std::unexpected(to_api_error(description.error()));
+  return json_text(*description);
 }
 
 ApiResult<std::string> SageMakerApi::list_training_jobs(const nlohmann::json& body) {
   auto query = parse_list_query(body);
   if (!query) return std::unexpected(query.error());
-  auto page = server::list_training_jobs(m_table.summaries(), *query);
-  if (!page) return std::unexpected(page.error());
-  return json_text(*page);
+  auto page = m_jobs.list(*query);
+  if (!page) return std::unexpected(to_api_error(page.error()));
+  return json_text(jobs::list_page_json(*page));
 }
 
 ApiResult<std::string> SageMakerApi::stop_training_job(const nlohmann::json& body) {
   auto name = job_name(body);
   if (!name) return std::unexpected(name.error());
-  if (auto stopped = m_scheduler.stop_job(*name); !stopped) return std::unexpected(stopped.error());
+  if (auto stopped = m_jobs.stop(*name); !stopped) return std::unexpected(to_api_error(stopped.error()));
   return std::string("{}");
 }
 

@@ -1,28 +1,31 @@
 #pragma once
 // The SageMaker operations the server answers (JSON 1.1, X-Amz-Target "SageMaker.<Operation>"):
-// CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob. Each takes the
-// parsed request body and returns the response body, or the service's error.
+// CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob, over the jobs
+// service — the store every front end shares, so the jobs `sagerun local` ran show here too. Each
+// takes the parsed request body and returns the response body, or the service's error.
 
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "job/request.hpp"
+#include "jobs/local_jobs.hpp"
 #include "server/api_error.hpp"
-#include "server/job_table.hpp"
 #include "server/scheduler.hpp"
+#include "util/environment.hpp"
 
 namespace sagerun::server {
 
 struct SageMakerOptions {
   job::UriPolicy uri_policy = job::UriPolicy::sagemaker; // local: file:// locations too
   bool needs_image = false;                              // the docker runtime runs TrainingImage
+  util::EnvMap runner_env;                               // what the runners get: checked at creation
 };
 
 class SageMakerApi {
 public:
-  SageMakerApi(JobTable& table, Scheduler& scheduler, SageMakerOptions options)
-      : m_table(table), m_scheduler(scheduler), m_options(options) {}
+  SageMakerApi(jobs::LocalJobs& jobs, Scheduler& scheduler, SageMakerOptions options)
+      : m_jobs(jobs), m_scheduler(scheduler), m_options(std::move(options)) {}
 
   // Whether `operation` (the part of the target after "SageMaker.") is served.
   static bool serves(std::string_view operation);
@@ -34,7 +37,7 @@ public:
   ApiResult<std::string> stop_training_job(const nlohmann::json& body);
 
 private:
-  JobTable& m_table;
+  jobs::LocalJobs& m_jobs;
   Scheduler& m_scheduler;
   SageMakerOptions m_options;
 };

@@ -1,34 +1,29 @@
 #pragma once
-// The scheduler: runs jobs within a capacity (instances at once), first come first served.
-// A job that does not fit waits, InProgress with SecondaryStatus `Pending`; when capacity
-// frees, its folder is created (runner::create_job) and its runner started. Running jobs are
-// watched: their status.json is copied into the table whenever the runner rewrites it, and a
-// runner that ends without a final status ends its job (Failed, or Stopped when a stop was
-// asked). Runners outlive the server; on start, the stored jobs are reconciled with their
-// folders and runners (reattached, ended, or queued again).
+// The server's scheduler: runs the jobs created through its API within a capacity (instances at
+// once), first come first served. A job that does not fit waits, InProgress with SecondaryStatus
+// `Pending`; when capacity frees, the scheduler takes its lock, records Starting and hands the
+// lock to a runner (`sagerun __run-job`). Runners outlive the server; a server starting on the
+// store counts the server jobs whose runners still hold their locks, reconciles those whose
+// runners are gone, and queues the Pending ones again. Jobs run by `sagerun local` share the store
+// but not the capacity: they are the user's own.
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "server/api_error.hpp"
-#include "server/job_table.hpp"
+#include "job/request.hpp"
+#include "jobs/local_jobs.hpp"
 #include "server/launcher.hpp"
 
 namespace sagerun::server {
 
 struct SchedulerOptions {
-  std::filesystem::path state_dir = {}; // jobs/<name>/ under it
   int max_instances = 1;
   std::string region = "us-east-1";
   std::string account = "000000000000";
@@ -38,22 +33,20 @@ struct SchedulerOptions {
 
 class Scheduler {
 public:
-  Scheduler(JobTable& table, Launcher& launcher, SchedulerOptions options);
+  Scheduler(jobs::LocalJobs& jobs, Launcher& launcher, SchedulerOptions options);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // Reconciles the stored jobs (JobTable::load) with their folders and runners, then watches.
-  void start(const std::vector<JobRecord>& records);
-  // Stops watching. Runners go on; a new server reattaches them.
+  // Takes over the store's server jobs (see above), then watches.
+  void start();
+  // Stops watching. Runners go on; a new server takes them over.
   void stop();
 
-  // CreateTrainingJob, for a validated request: ResourceInUse when the name is taken,
-  // ResourceLimitExceeded when the job alone needs more than the capacity; else the job is
-  // started or queued. Returns the job as recorded.
-  ApiResult<JobRecord> submit(const std::string& name, const nlohmann::json& request, int instances);
-  // StopTrainingJob: a queued job ends Stopped at once; a running one is asked to stop.
-  ApiResult<void> stop_job(const std::string& name);
+  // CreateTrainingJob for a validated request: ResourceLimitExceeded when the job alone needs more
+  // than the capacity, ResourceInUse when the name is taken; else the job starts or waits.
+  // Returns its ARN.
+  Expected<std::string> submit(const job::TrainingJobRequest& request);
 
   int instances_in_use() const;
 
@@ -61,22 +54,19 @@ private:
   struct Running {
     pid_t pid = 0;
     int instances = 1;
-    std::string fingerprint; // of the status.json last copied
+    bool ours = true; // started by this server (reaped), else found running (watched by its lock)
   };
 
   void loop();
   void tick();
-  bool watch(const std::string& name, Running& run);
-  void sync_from_folder(JobRecord& record, Running& run, bool force);
-  void end_orphaned(JobRecord& record);
+  bool ended(const std::string& name, const Running& run);
   void dispatch_waiting();
-  void launch(JobRecord& record);
-  void fail_to_start(JobRecord& record, const std::string& reason);
-  void save(const JobRecord& record);
-  void adopt(const JobRecord& record, pid_t pid);
+  // A waiting job: false when it could not be taken now (its lock is held: try again later).
+  bool launch(const std::string& name);
+  void start_runner(const store::JobRow& row, const store::JobLock& lock);
   void note(const std::string& line) const;
 
-  JobTable& m_table;
+  jobs::LocalJobs& m_jobs;
   Launcher& m_launcher;
   SchedulerOptions m_options;
 
@@ -87,10 +77,7 @@ private:
   std::thread m_thread;
   std::deque<std::string> m_queue;
   std::map<std::string, Running> m_running;
-  std::vector<std::pair<pid_t, std::string>> m_reaping; // runners of ended jobs, not exited yet
   int m_in_use = 0;
 };
-
-bool is_final_status(const std::string& status);
 
 } // namespace sagerun::server

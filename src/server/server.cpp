@@ -6,32 +6,41 @@
 
 #include <atomic>
 #include <cerrno>
+#include <future>
 
+#include "jobs/local_jobs.hpp"
+#include "jobs/s3_aborter.hpp"
 #include "server/http_front.hpp"
-#include "server/job_table.hpp"
 #include "server/logs_api.hpp"
 #include "server/sagemaker_api.hpp"
 #include "server/scheduler.hpp"
+#include "store/store.hpp"
 #include "util/files.hpp"
+#include "util/text.hpp"
 
 namespace sagerun::server {
 
 struct Server::Parts {
-  Parts(Store store, const ServerOptions& options)
-      : table(std::move(store)), launcher(make_process_launcher(options.runner)), verifier(options.keys),
-        scheduler(table, *launcher,
-                  SchedulerOptions{.state_dir = options.state_dir,
-                                   .max_instances = options.max_instances,
+  Parts(std::unique_ptr<store::Store> opened, const ServerOptions& options)
+      : store(std::move(opened)), aborter(options.env, options.region, options.runner.profile.empty()
+                                                                           ? std::nullopt
+                                                                           : std::optional(options.runner.profile)),
+        jobs(*store, &aborter), launcher(make_process_launcher(options.runner)), verifier(options.keys),
+        scheduler(jobs, *launcher,
+                  SchedulerOptions{.max_instances = options.max_instances,
                                    .region = options.region,
                                    .account = options.account,
                                    .log = options.log}),
-        sagemaker(
-            table, scheduler,
-            SageMakerOptions{.uri_policy = options.uri_policy, .needs_image = options.runner.runtime == "docker"}),
-        logs(table, LogsOptions{options.state_dir, options.region, options.account}),
-        front(verifier, sagemaker, logs, options.threads) {}
+        sagemaker(jobs, scheduler,
+                  SageMakerOptions{.uri_policy = options.uri_policy,
+                                   .needs_image = options.runner.runtime == "docker",
+                                   .runner_env = options.env}),
+        logs(*store, LogsOptions{options.region, options.account}), front(verifier, sagemaker, logs, options.threads) {
+  }
 
-  JobTable table;
+  std::unique_ptr<store::Store> store;
+  jobs::S3UploadAborter aborter;
+  jobs::LocalJobs jobs;
   std::unique_ptr<Launcher> launcher;
   Verifier verifier;
   Scheduler scheduler;
@@ -42,19 +51,16 @@ struct Server::Parts {
 
 namespace {
 
-// One server per state dir: two would both run the queued jobs.
-Expected<util::UniqueFd> lock_state_dir(const std::filesystem::path& dir) {
-  const auto file = dir / "server.lock";
+// One server per store: two would both run the waiting jobs.
+Expected<util::UniqueFd> lock_store(const std::filesystem::path& file) {
   util::UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
   if (!fd.valid()) return util::fail(util::ErrorKind::io, util::errno_message("cannot open " + file.string(), errno));
   if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
     auto holder = util::read_file(file);
-    std::string pid = holder ? *holder : "";
-    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' '))
-      pid.pop_back();
+    const std::string pid(holder ? util::trim(*holder) : "");
     return util::fail(util::ErrorKind::invalid_input,
-                      "another sagerun server" + (pid.empty() ? "" : " (pid " + pid + ")") + " uses the state dir " +
-                          dir.string() + "; stop it or give another --state-dir");
+                      "another sagerun server" + (pid.empty() ? "" : " (pid " + pid + ")") + " uses the store " +
+                          file.parent_path().string() + "; stop it, or give another --state-dir (or SAGERUN_HOME)");
   }
   const std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd.get(), 0) == 0) (void)::pwrite(fd.get(), pid.data(), pid.size(), 0);
@@ -64,22 +70,20 @@ Expected<util::UniqueFd> lock_state_dir(const std::filesystem::path& dir) {
 } // namespace
 
 Expected<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
-  if (auto made = util::make_directories(options.state_dir / "jobs"); !made) return std::unexpected(made.error());
   std::unique_ptr<Server> server(new Server());
-  auto lock = lock_state_dir(options.state_dir);
+  if (auto made = util::make_directories(options.store_root); !made) return std::unexpected(made.error());
+  auto lock = lock_store(options.store_root / "server.lock");
   if (!lock) return std::unexpected(lock.error());
   server->m_lock = std::move(*lock);
-  auto store = Store::open(options.state_dir / "sagerun.db");
+  auto store = store::Store::open(options.store_root);
   if (!store) return std::unexpected(store.error());
   server->m_parts = std::make_unique<Parts>(std::move(*store), options);
   auto& parts = *server->m_parts;
-  auto records = parts.table.load();
-  if (!records) return std::unexpected(records.error());
   auto port = parts.front.bind(options.host, options.port);
   if (!port) return std::unexpected(port.error());
   server->m_port = *port;
   server->m_host = options.host;
-  parts.scheduler.start(*records);
+  parts.scheduler.start();
 
   // stop() does nothing until the listen loop runs: wait for it, so a stop right after start ends it.
   auto ended = std::make_shared<std::atomic<bool>>(false);
@@ -102,16 +106,29 @@ std::string Server::endpoint() const {
   return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(m_port);
 }
 
-void Server::stop() {
-  if (!m_parts) return;
-  m_parts->front.stop();
-  if (m_thread.joinable()) m_thread.join();
+bool Server::stop() {
+  if (!m_parts || m_abandoned) return !m_abandoned;
   m_parts->scheduler.stop();
+  // The HTTP front's stop waits for its workers, and a worker waits out the keep-alive time of a
+  // client that holds its connection open: give them a second, then leave them to the exit.
+  std::promise<void> done;
+  auto finished = done.get_future();
+  std::thread stopper([parts = m_parts.get(), listener = std::move(m_thread), done = std::move(done)]() mutable {
+    parts->front.stop();
+    if (listener.joinable()) listener.join();
+    done.set_value();
+  });
+  if (finished.wait_for(std::chrono::seconds(1)) != std::future_status::ready) {
+    stopper.detach();
+    m_abandoned = true;
+    (void)m_parts.release(); // still in use by the workers, until the process ends
+    return false;
+  }
+  stopper.join();
+  m_parts.reset();
+  return true;
 }
 
-Server::~Server() {
-  stop();
-  m_parts.reset();
-}
+Server::~Server() { stop(); }
 
 } // namespace sagerun::server

@@ -1,10 +1,9 @@
 #pragma once
-// `sagerun server` assembled: the state dir (its lock, the SQLite store, the job folders), the
-// scheduler, both APIs and the HTTP front. start() returns once the port listens and the stored
-// jobs are reconciled; stop() ends serving and watching, leaving running jobs to their runners.
-//   <state dir>/server.lock   held while a server uses the dir (one server per dir)
-//   <state dir>/sagerun.db    the jobs (SQLite, WAL)
-//   <state dir>/jobs/<name>/  each started job's folder (runner/state.hpp)
+// `sagerun server` assembled: the store (the one `sagerun local` uses too: store/store.hpp) with
+// the server's lock on it, the jobs service, the scheduler, both APIs and the HTTP front.
+// start() returns once the port listens and the store's jobs are taken over; stop() ends
+// serving and watching, leaving running jobs to their runners. One server per store
+// (<store>/server.lock): two would both run the waiting jobs.
 
 #include <filesystem>
 #include <memory>
@@ -15,6 +14,7 @@
 #include "aws/credentials_types.hpp"
 #include "job/request.hpp"
 #include "server/launcher.hpp"
+#include "util/environment.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 
@@ -23,12 +23,13 @@ namespace sagerun::server {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080; // 0: a free port
-  std::filesystem::path state_dir;
+  std::filesystem::path store_root;
   int max_instances = 1;
   std::vector<aws::Credentials> keys; // the access keys requests may be signed with
   std::string region = "us-east-1";
   std::string account = "000000000000";
   RunnerCommand runner;
+  util::EnvMap env; // the server's environment: its runners' settings, its S3 access for clean-up
   job::UriPolicy uri_policy = job::UriPolicy::sagemaker;
   int threads = 64; // HTTP worker threads (one per open connection)
   bool log = true;
@@ -43,7 +44,9 @@ public:
 
   int port() const { return m_port; }
   std::string endpoint() const;
-  void stop();
+  // Stops serving (within about a second, whatever the clients hold) and watching. Returns false
+  // when HTTP workers were still busy with clients: they are left to the process's exit.
+  bool stop();
 
 private:
   struct Parts;
@@ -51,6 +54,7 @@ private:
   std::unique_ptr<Parts> m_parts;
   util::UniqueFd m_lock;
   std::thread m_thread;
+  bool m_abandoned = false; // stop() left busy HTTP workers to the process's exit
   int m_port = 0;
   std::string m_host;
 };

@@ -16,8 +16,19 @@ enum class ErrorKind {
 };
 
 struct Error {
+  Error() = default;
+  Error(ErrorKind error_kind, std::string text) : kind(error_kind), message(std::move(text)) {}
+  // A service's error (or one our own API answers with).
+  Error(ErrorKind error_kind, std::string text, std::string service_code, int status)
+      : kind(error_kind), message(std::move(text)), code(std::move(service_code)), http_status(status) {}
+
   ErrorKind kind = ErrorKind::internal;
   std::string message; // what went wrong, where, and what to do
+  // For errors a service answered (or that our own API answers): its code
+  // ("ValidationException", "NoSuchKey") and HTTP status, kept as fields so nobody parses
+  // them back out of the message. Empty and 0 for every other error.
+  std::string code;
+  int http_status = 0;
 };
 
 template <typename T> using Expected = std::expected<T, Error>;

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,25 +36,6 @@ Expected<std::string> read_file(const fs::path& path) {
     content.append(buffer, static_cast<size_t>(n));
   }
   return content;
-}
-
-Expected<void> write_file_atomic(const fs::path& path, std::string_view content) {
-  const fs::path temp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!fd.valid()) return fail(ErrorKind::io, errno_message(temp.string(), errno));
-    if (!write_all(fd.get(), content)) {
-      const int err = errno;
-      ::unlink(temp.c_str());
-      return fail(ErrorKind::io, errno_message(temp.string(), err));
-    }
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(temp.c_str());
-    return fail(ErrorKind::io, errno_message(path.string(), err));
-  }
-  return {};
 }
 
 bool is_file(const fs::path& path) {
@@ -93,6 +75,15 @@ Expected<void> make_directories(const fs::path& path) {
   fs::create_directories(path, ec);
   if (ec) return fail(ErrorKind::io, path.string() + ": " + ec.message());
   return {};
+}
+
+std::string no_space_note(const fs::path& path) {
+  struct statvfs info{};
+  if (::statvfs(path.c_str(), &info) != 0) return "";
+  const auto free_bytes = static_cast<unsigned long long>(info.f_bavail) * info.f_frsize;
+  if (free_bytes >= 64 * 1024) return "";
+  return " — no space left on device: the file system of " + path.string() + " is full (" +
+         std::to_string(free_bytes) + " bytes free)";
 }
 
 std::string read_first_line(const fs::path& path, size_t limit) {

@@ -15,9 +15,6 @@ namespace fs = std::filesystem;
 
 Expected<std::string> read_file(const fs::path& path);
 
-// Writes to a temporary name beside `path`, then renames, so readers never see half a file.
-Expected<void> write_file_atomic(const fs::path& path, std::string_view content);
-
 bool is_file(const fs::path& path);
 bool is_dir(const fs::path& path);
 bool is_executable(const fs::path& path);
@@ -31,6 +28,10 @@ void visit_directory(const fs::path& path, const std::function<void(std::string_
 
 // Creates a directory and its parents; an error names the path.
 Expected<void> make_directories(const fs::path& path);
+
+// " — no space left on device: …" when the file system holding `path` is (almost) full, else
+// empty: the words a failure needs when a full disk is its cause, whatever the program said.
+std::string no_space_note(const fs::path& path);
 
 // First line of a file, at most `limit` bytes (for shebangs).
 std::string read_first_line(const fs::path& path, size_t limit = 256);

@@ -129,11 +129,11 @@ class SagerunServer:
 
     def runner_pids(self):
         pids = []
-        for path in glob.glob(os.path.join(self.state_dir, "jobs", "*", "runner.pid")):
+        for path in glob.glob(os.path.join(self.state_dir, "jobs", "*", "lock")):
             try:
-                with open(path) as f:
-                    pids.append(int(f.read().strip()))
-            except (OSError, ValueError):
+                with open(path) as f:  # the runner names itself: "<pid> <start time>"
+                    pids.append(int(f.read().split()[0]))
+            except (OSError, ValueError, IndexError):
                 pass
         return pids
 

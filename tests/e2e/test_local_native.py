@@ -46,8 +46,8 @@ class LocalNative(LocalJobCases, unittest.TestCase):
                        "--job-name", "orphan", "--detach"], check=0)
         self.jobs.wait_for_log("orphan", b"sleeping")
         folder = os.path.join(self.jobs.home, "jobs", "orphan")
-        with open(os.path.join(folder, "runner.pid")) as f:
-            os.kill(int(f.read()), signal.SIGKILL)
+        with open(os.path.join(folder, "lock")) as f:  # the runner names itself: "<pid> <start time>"
+            os.kill(int(f.read().split()[0]), signal.SIGKILL)
 
         def job_processes():
             found = []

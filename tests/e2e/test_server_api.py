@@ -128,8 +128,13 @@ class ServerApi(unittest.TestCase):
         wait_for(lambda: "sleeping" in self.log_messages(logs, "to-stop"), what="the script to start")
         sm.stop_training_job(TrainingJobName="to-stop")
         stopping = sm.describe_training_job(TrainingJobName="to-stop")
+        # StopTrainingJob answers once the job shows it: Stopping (or already Stopped).
         self.assertIn(stopping["TrainingJobStatus"], ("Stopping", "Stopped"))
-        sm.stop_training_job(TrainingJobName="to-stop")  # again while it stops: accepted
+        if stopping["TrainingJobStatus"] == "Stopping":
+            try:
+                sm.stop_training_job(TrainingJobName="to-stop")  # again while it stops: accepted
+            except sm.exceptions.ClientError as error:  # unless it ended in between
+                self.assertIn("in status Stopped", error.response["Error"]["Message"])
         done = wait_for_job(sm, "to-stop")
         self.assertEqual((done["TrainingJobStatus"], done["SecondaryStatus"]), ("Stopped", "Stopped"))
         self.assertIn("Stopping", [t["Status"] for t in done["SecondaryStatusTransitions"]])

@@ -1,5 +1,5 @@
 """A restart of `sagerun server` loses no job: after SIGKILL with jobs queued, running and finished,
-the next server on the same state dir reattaches the running runners, runs the queued jobs, fails
+the next server on the same store takes over the running runners, runs the queued jobs, fails
 jobs whose runner died meanwhile (with a reason), and describes finished jobs exactly as before."""
 import os
 import shutil
@@ -55,8 +55,9 @@ class ServerRestart(unittest.TestCase):
         sm.create_training_job(**training_request(name, environment={"GATE": self.gate(name)}))
 
     def runner_pid(self, server, name):
-        path = os.path.join(server.state_dir, "jobs", name, "runner.pid")
-        return int(wait_for(lambda: os.path.exists(path) and read(path).strip(), what="runner.pid of " + name))
+        # The runner names itself in its job's lock file: "<pid> <start time>".
+        path = os.path.join(server.state_dir, "jobs", name, "lock")
+        return int(wait_for(lambda: os.path.exists(path) and read(path).split(), what="the runner of " + name)[0])
 
     def test_sigkill_with_jobs_queued_running_and_done(self):
         server = SagerunServer(env=aws_env(self.moto.endpoint), max_instances=2).start()
@@ -88,7 +89,8 @@ class ServerRestart(unittest.TestCase):
         self.assertEqual((running["TrainingJobStatus"], running["SecondaryStatus"]), ("InProgress", "Training"))
         orphaned = wait_for_job(sm, "orphaned", timeout=30)
         self.assertEqual(orphaned["TrainingJobStatus"], "Failed")
-        self.assertIn("the runner of this job ended before the job did", orphaned["FailureReason"])
+        self.assertRegex(orphaned["FailureReason"], r"the runner of this job \(pid %d\) ended before the job did"
+                         % orphan_runner)
         # The orphan's place went to the queued job.
         queued = wait_for(lambda: sm.describe_training_job(TrainingJobName="queued")["SecondaryStatus"] == "Training",
                           what="the queued job to start")
@@ -110,7 +112,7 @@ class ServerRestart(unittest.TestCase):
         messages = [e["message"] for e in logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
                                                               logStreamName=stream, startFromHead=True)["events"]]
         self.assertLess(messages.index("waiting at the gate"), messages.index("through the gate"))
-        self.assertIn("reconciling 2 running and 1 queued job(s)", server.log())
+        self.assertIn("took over 1 running and 1 waiting job(s) of the store", server.log())
 
         # A graceful stop and start: everything is still there, as it was.
         listed = sm.list_training_jobs()["TrainingJobSummaries"]
@@ -142,7 +144,7 @@ class ServerRestart(unittest.TestCase):
         other = SagerunServer(state_dir=server.state_dir, env=aws_env(self.moto.endpoint), startup_timeout=10)
         with self.assertRaises(RuntimeError) as caught:
             other.start()
-        self.assertIn("another sagerun server (pid %d) uses the state dir" % server.process.pid, str(caught.exception))
+        self.assertIn("another sagerun server (pid %d) uses the store" % server.process.pid, str(caught.exception))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 #include "util/tar_extract.hpp"
 

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   if (service == "sts") {
     auto identity =
         aws::get_caller_identity(*http, credentials, aws::resolve_endpoint("sts", region, env, std::nullopt).url,
-                                 region, aws::retry_policy_from(env));
+                                 region, aws::retry_policy_from(env).value_or(aws::RetryPolicy{}));
     if (!identity) return std::printf("ERROR %s\n", identity.error().message.c_str()), 1;
     std::printf("{\"Account\":\"%s\",\"Arn\":\"%s\"}\n", identity->account.c_str(), identity->arn.c_str());
     return 0;

@@ -6,7 +6,9 @@
 
 #include "aws/logs_client.hpp"
 #include "aws/sagemaker_client.hpp"
-#include "cli/remote_follow.hpp"
+#include "cli/command_table.hpp"
+#include "cli/remote_context.hpp"
+#include "jobs/remote_backend.hpp"
 
 namespace sagerun::aws {
 namespace {
@@ -57,10 +59,16 @@ TEST(SageMakerClient, ServiceErrorsKeepTypeAndMessage) {
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().message, "CreateTrainingJob: ResourceInUse: Training job names must be unique within an "
                                      "AWS account and region (HTTP 400)");
-  EXPECT_EQ(service_error_code(created.error()), "ResourceInUse");
-  EXPECT_EQ(service_error_code({util::ErrorKind::io, "POST http://x/: Connection refused"}), "");
-  EXPECT_EQ(service_error_code({util::ErrorKind::io, "StopTrainingJob: InternalError: <html>: x</html> (HTTP 500)"}),
-            "InternalError");
+  // The code and status are fields of the error, not text to parse back out.
+  EXPECT_EQ(created.error().code, "ResourceInUse");
+  EXPECT_EQ(created.error().http_status, 400);
+
+  http.answers = {HttpResponse{500, {}, "<html><body>InternalError: x</body></html>"}};
+  auto stopped = client.stop_training_job("j");
+  ASSERT_FALSE(stopped);
+  EXPECT_EQ(stopped.error().code, "InternalError");
+  EXPECT_EQ(stopped.error().http_status, 500);
+  EXPECT_EQ(util::Error(util::ErrorKind::io, "POST http://x/: Connection refused").code, "");
 }
 
 TEST(SageMakerClient, ListSendsFiltersAndReadsTheToken) {
@@ -124,10 +132,10 @@ TEST(LogsClient, StreamsArePagedAndEventsRead) {
 }
 
 TEST(LogFollower, HostsOfStreams) {
-  EXPECT_EQ(cli::host_of_stream("job/algo-1-1700000000", "job"), "algo-1");
-  EXPECT_EQ(cli::host_of_stream("job/algo-12-1700000000", "job"), "algo-12");
-  EXPECT_EQ(cli::host_of_stream("job/algo-1", "job"), "algo-1");
-  EXPECT_EQ(cli::host_of_stream("other", "job"), "other");
+  EXPECT_EQ(jobs::host_of_stream("job/algo-1-1700000000", "job"), "algo-1");
+  EXPECT_EQ(jobs::host_of_stream("job/algo-12-1700000000", "job"), "algo-12");
+  EXPECT_EQ(jobs::host_of_stream("job/algo-1", "job"), "algo-1");
+  EXPECT_EQ(jobs::host_of_stream("other", "job"), "other");
 }
 
 TEST(RemoteEndpoints, LogsFollowACompatibleSageMakerEndpoint) {
@@ -152,14 +160,26 @@ TEST(RemoteEndpoints, LogsFollowACompatibleSageMakerEndpoint) {
 }
 
 TEST(RemoteEndpoints, WhenCommandsGoRemote) {
-  cli::RemoteFlags flags;
-  EXPECT_FALSE(cli::wants_remote(flags, {}));
-  EXPECT_FALSE(cli::wants_remote(flags, {{"AWS_ENDPOINT_URL", "http://s3"}})); // local jobs with a local S3
-  EXPECT_TRUE(cli::wants_remote(flags, {{"AWS_ENDPOINT_URL_SAGEMAKER", "http://api"}}));
-  EXPECT_FALSE(cli::wants_remote(
-      flags, {{"AWS_ENDPOINT_URL_SAGEMAKER", "http://api"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}));
-  flags.remote = true;
-  EXPECT_TRUE(cli::wants_remote(flags, {}));
+  const auto describe = std::ranges::find(cli::command_table(), "describe", &cli::CommandInfo::name);
+  ASSERT_NE(describe, cli::command_table().end());
+  const auto wants_remote = [&](std::vector<std::string> words, util::EnvMap env) {
+    words.insert(words.begin(), "describe");
+    words.push_back("job");
+    std::vector<char*> args;
+    for (auto& word : words)
+      args.push_back(word.data());
+    cli::Invocation invocation(*describe, args, std::move(env));
+    std::string name;
+    invocation.app().add_option("JOB", name);
+    EXPECT_FALSE(invocation.parse());
+    return invocation.wants_remote();
+  };
+  EXPECT_FALSE(wants_remote({}, {}));
+  EXPECT_FALSE(wants_remote({}, {{"AWS_ENDPOINT_URL", "http://s3"}})); // local jobs with a local S3
+  EXPECT_TRUE(wants_remote({}, {{"AWS_ENDPOINT_URL_SAGEMAKER", "http://api"}}));
+  EXPECT_FALSE(wants_remote({}, {{"AWS_ENDPOINT_URL_SAGEMAKER", "http://api"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}));
+  EXPECT_TRUE(wants_remote({"--remote"}, {}));
+  EXPECT_TRUE(wants_remote({"--endpoint-url", "http://127.0.0.1:1"}, {}));
 }
 
 TEST(RemoteTime, SecondsAndIsoStrings) {

@@ -91,8 +91,13 @@ TEST(Retry, RetriesIdempotentRequestsOnly) {
 }
 
 TEST(Retry, PolicyFromEnvironment) {
-  EXPECT_EQ(retry_policy_from({{"AWS_MAX_ATTEMPTS", "2"}}).max_attempts, 2);
-  EXPECT_EQ(retry_policy_from({{"AWS_MAX_ATTEMPTS", "zero"}}).max_attempts, 5);
+  EXPECT_EQ(retry_policy_from({{"AWS_MAX_ATTEMPTS", "2"}})->max_attempts, 2);
+  EXPECT_EQ(retry_policy_from({})->max_attempts, 5);
+  // A bad value is refused, naming the variable: never a silent default.
+  const auto bad = retry_policy_from({{"AWS_MAX_ATTEMPTS", "zero"}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("AWS_MAX_ATTEMPTS='zero'"), std::string::npos);
+  EXPECT_FALSE(retry_policy_from({{"AWS_MAX_ATTEMPTS", "0"}}));
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 
 namespace sagerun::contract {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include "test_support.hpp"
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 
 namespace sagerun::entrypoint {

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include "test_support.hpp"
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 
 namespace sagerun::entrypoint {

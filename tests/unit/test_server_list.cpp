@@ -2,6 +2,11 @@
 
 #include "server/list_jobs.hpp"
 
+#include "job/lifecycle.hpp"
+#include "jobs/local_jobs.hpp"
+#include "store/index.hpp"
+#include "test_support.hpp"
+
 #include <gtest/gtest.h>
 
 namespace sagerun::server {
@@ -9,16 +14,60 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<JobSummary> jobs() {
-  // name, status, creation, last modified
+struct Spec {
+  std::string name;
+  std::string arn;
+  job::JobStatus status;
+  double creation, modified;
+};
+
+// name, status, creation, last modified
+std::vector<Spec> jobs() {
+  using job::JobStatus;
   return {
-      {"alpha-1", "arn:a1", "Completed", "Completed", 100, 150, 150},
-      {"Beta-2", "arn:b2", "Failed", "Failed", 200, 250, 250},
-      {"alpha-3", "arn:a3", "InProgress", "Training", 300, 310, std::nullopt},
-      {"gamma-4", "arn:g4", "Completed", "Completed", 400, 450, 450},
-      {"alpha-5", "arn:a5", "Stopped", "Stopped", 500, 520, 520},
+      {"alpha-1", "arn:a1", JobStatus::completed, 100, 150},
+      {"Beta-2", "arn:b2", JobStatus::failed, 200, 250},
+      {"alpha-3", "arn:a3", JobStatus::in_progress, 300, 310},
+      {"gamma-4", "arn:g4", JobStatus::completed, 400, 450},
+      {"alpha-5", "arn:a5", JobStatus::stopped, 500, 520},
   };
 }
+
+void insert(store::Index& index, const Spec& spec) {
+  store::JobRow row;
+  row.name = spec.name;
+  row.request = {{"TrainingJobName", spec.name}};
+  row.status = job::new_status(spec.name, spec.arn, spec.creation);
+  job::advance(row.status, job::SecondaryStatus::training, spec.modified);
+  if (spec.status == job::JobStatus::completed) job::complete(row.status, spec.modified);
+  if (spec.status == job::JobStatus::failed) job::fail(row.status, "x", spec.modified);
+  if (spec.status == job::JobStatus::stopped) job::stopped(row.status, job::SecondaryStatus::stopped, spec.modified);
+  if (job::has_ended(spec.status)) row.status.training_end_time = spec.modified;
+  ASSERT_TRUE(index.insert(row));
+}
+
+// The service's answer, through the request parser, the index and the answer's shape.
+class ListTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto opened = store::Index::open(dir.path() / "jobs.db");
+    ASSERT_TRUE(opened) << opened.error().message;
+    index = std::move(*opened);
+    for (const auto& spec : jobs())
+      insert(*index, spec);
+  }
+
+  json list(const json& body) {
+    auto query = parse_list_query(body);
+    EXPECT_TRUE(query) << query.error().message;
+    auto page = index->list(*query);
+    EXPECT_TRUE(page) << page.error().message;
+    return jobs::list_page_json(*page);
+  }
+
+  test::TempDir dir;
+  std::unique_ptr<store::Index> index;
+};
 
 std::vector<std::string> names(const json& page) {
   std::vector<std::string> out;
@@ -27,15 +76,7 @@ std::vector<std::string> names(const json& page) {
   return out;
 }
 
-json list(const json& body) {
-  auto query = parse_list_query(body);
-  EXPECT_TRUE(query) << query.error().message;
-  auto page = list_training_jobs(jobs(), *query);
-  EXPECT_TRUE(page) << page.error().message;
-  return *page;
-}
-
-TEST(ListTrainingJobs, NewestFirstByDefault) {
+TEST_F(ListTest, NewestFirstByDefault) {
   const auto page = list(json::object());
   EXPECT_EQ(names(page), (std::vector<std::string>{"alpha-5", "gamma-4", "alpha-3", "Beta-2", "alpha-1"}));
   EXPECT_FALSE(page.contains("NextToken"));
@@ -49,7 +90,7 @@ TEST(ListTrainingJobs, NewestFirstByDefault) {
   EXPECT_FALSE(page["TrainingJobSummaries"][2].contains("TrainingEndTime"));
 }
 
-TEST(ListTrainingJobs, Filters) {
+TEST_F(ListTest, Filters) {
   EXPECT_EQ(names(list({{"NameContains", "ALPHA"}})), (std::vector<std::string>{"alpha-5", "alpha-3", "alpha-1"}));
   EXPECT_EQ(names(list({{"StatusEquals", "Completed"}})), (std::vector<std::string>{"gamma-4", "alpha-1"}));
   EXPECT_EQ(names(list({{"CreationTimeAfter", 200}, {"CreationTimeBefore", 500}})),
@@ -62,7 +103,7 @@ TEST(ListTrainingJobs, Filters) {
             (std::vector<std::string>{"alpha-3"}));
 }
 
-TEST(ListTrainingJobs, SortOrders) {
+TEST_F(ListTest, SortOrders) {
   EXPECT_EQ(names(list({{"SortBy", "Name"}, {"SortOrder", "Ascending"}})),
             (std::vector<std::string>{"alpha-1", "alpha-3", "alpha-5", "Beta-2", "gamma-4"}));
   EXPECT_EQ(names(list({{"SortBy", "Name"}})),
@@ -73,7 +114,7 @@ TEST(ListTrainingJobs, SortOrders) {
             (std::vector<std::string>{"alpha-1", "Beta-2", "alpha-3", "gamma-4", "alpha-5"}));
 }
 
-TEST(ListTrainingJobs, PagesWithTokensUntilDone) {
+TEST_F(ListTest, PagesWithTokensUntilDone) {
   for (const char* sort_by : {"CreationTime", "Name", "Status"}) {
     for (const char* order : {"Ascending", "Descending"}) {
       json body = {{"SortBy", sort_by}, {"SortOrder", order}};
@@ -94,25 +135,24 @@ TEST(ListTrainingJobs, PagesWithTokensUntilDone) {
   }
 }
 
-TEST(ListTrainingJobs, AJobCreatedBetweenPagesShiftsNothing) {
-  auto query = parse_list_query({{"MaxResults", 2}});
-  ASSERT_TRUE(query);
-  auto first = list_training_jobs(jobs(), *query);
-  ASSERT_TRUE(first);
-  auto more = jobs();
-  more.push_back({"newest", "arn:n", "InProgress", "Starting", 600, 600, std::nullopt});
-  query->next_token = (*first)["NextToken"].get<std::string>();
-  auto second = list_training_jobs(more, *query);
-  ASSERT_TRUE(second);
-  EXPECT_EQ(names(*second), (std::vector<std::string>{"alpha-3", "Beta-2"}));
+TEST_F(ListTest, AJobCreatedBetweenPagesShiftsNothing) {
+  const auto first = list({{"MaxResults", 2}});
+  insert(*index, {"newest", "arn:n", job::JobStatus::in_progress, 600, 600});
+  const auto second = list({{"MaxResults", 2}, {"NextToken", first["NextToken"]}});
+  EXPECT_EQ(names(second), (std::vector<std::string>{"alpha-3", "Beta-2"}));
 }
 
-TEST(ListTrainingJobs, BadTokensAndParameters) {
+TEST_F(ListTest, BadTokensAndParameters) {
   auto query = parse_list_query({{"NextToken", "garbage"}});
   ASSERT_TRUE(query);
-  auto page = list_training_jobs(jobs(), *query);
+  auto page = index->list(*query);
   ASSERT_FALSE(page);
-  EXPECT_EQ(page.error().type, "ValidationException");
+  EXPECT_EQ(page.error().code, "ValidationException");
+  // A token of one order is refused in another.
+  const auto first = list({{"MaxResults", 2}});
+  auto other = parse_list_query({{"NextToken", first["NextToken"]}, {"SortBy", "Name"}});
+  ASSERT_TRUE(other);
+  EXPECT_FALSE(index->list(*other));
 
   auto zero = parse_list_query({{"MaxResults", 0}});
   ASSERT_FALSE(zero);

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <set>
 
-#include "runner/state.hpp"
+#include "store/store.hpp"
 #include "server/filter_pattern.hpp"
 #include "test_support.hpp"
 
@@ -71,9 +71,9 @@ TEST(FilterPattern, TermsPhrasesEitherAndExcluded) {
 class Logs : public ::testing::Test {
 protected:
   void SetUp() override {
-    auto store = Store::open(dir.path() / "sagerun.db");
-    ASSERT_TRUE(store);
-    table = std::make_unique<JobTable>(std::move(*store));
+    auto opened = store::Store::open(dir.path());
+    ASSERT_TRUE(opened);
+    store = std::move(*opened);
     add_job("job-a", 2, 1700000000.5);
     add_job("job-b", 1, 1700000100.0);
     // job-a: algo-1 lines at 1000, 3000, 5000…; algo-2 at 2000, 4000…; job-b has no log yet.
@@ -82,20 +82,19 @@ protected:
       one += std::to_string(1000 + 2000 * i) + "\tone " + std::to_string(i) + (i == 2 ? " ERROR" : "") + "\n";
       two += std::to_string(2000 + 2000 * i) + "\ttwo " + std::to_string(i) + "\n";
     }
-    append(runner::JobFolder(dir.path(), "job-a").events_file(0), one);
-    append(runner::JobFolder(dir.path(), "job-a").events_file(1), two);
-    logs = std::make_unique<LogsApi>(*table, LogsOptions{dir.path(), "us-east-1", "000000000000"});
+    append(store->folder("job-a").events_file(0), one);
+    append(store->folder("job-a").events_file(1), two);
+    logs = std::make_unique<LogsApi>(*store, LogsOptions{"us-east-1", "000000000000"});
   }
 
   void add_job(const std::string& name, int instances, double created) {
-    JobRecord record;
-    record.name = name;
-    record.request = {{"TrainingJobName", name}};
-    record.instances = instances;
-    record.status.job_name = name;
-    record.status.creation_time = created;
-    ASSERT_TRUE(table->insert(record));
-    std::filesystem::create_directories(runner::JobFolder(dir.path(), name).folder() / "logs");
+    store::JobRow row;
+    row.name = name;
+    row.request = {{"TrainingJobName", name}};
+    row.instances = instances;
+    row.status = job::new_status(name, "arn:" + name, created);
+    ASSERT_TRUE(store->index().insert(row));
+    ASSERT_TRUE(store->folder(name).create());
   }
 
   json call(const char* operation, json body) {
@@ -113,7 +112,7 @@ protected:
   }
 
   test::TempDir dir;
-  std::unique_ptr<JobTable> table;
+  std::unique_ptr<store::Store> store;
   std::unique_ptr<LogsApi> logs;
 };
 
@@ -157,7 +156,7 @@ TEST_F(Logs, GetLogEventsForwardFromTheHead) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"one 0", "one 1", "one 2 ERROR", "one 3", "one 4"}));
   // New lines show up behind the last token.
-  append(runner::JobFolder(dir.path(), "job-a").events_file(0), "11000\tone 5\n");
+  append(store->folder("job-a").events_file(0), "11000\tone 5\n");
   body["nextToken"] = token;
   EXPECT_EQ(messages(call("GetLogEvents", body)), (std::vector<std::string>{"one 5"}));
 }

@@ -1,17 +1,26 @@
-// The scheduler with a fake launcher: capacity, first come first served, Pending, stops, runners
-// that vanish, and reconciling the stored jobs on start. The store and job folders are real.
+// The scheduler over a real store, with a fake launcher whose "runners" are `sleep` processes
+// holding their jobs' locks: capacity, first come first served, Pending, stops, runners that
+// vanish, and taking a store over on start.
 
 #include "server/scheduler.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
-#include <set>
+#include <map>
 #include <thread>
 
-#include "runner/state.hpp"
+#include "job/lifecycle.hpp"
+#include "store/status_writer.hpp"
 #include "test_support.hpp"
+#include "util/spawn.hpp"
+
+extern char** environ;
 
 namespace sagerun::server {
 namespace {
@@ -20,79 +29,117 @@ using namespace std::chrono_literals;
 
 class FakeLauncher : public Launcher {
 public:
-  Expected<pid_t> start(const std::filesystem::path&, const std::string& name) override {
-    std::lock_guard lock(m_mutex);
-    const pid_t pid = m_next++;
+  Expected<pid_t> start(const store::Store& store, const std::string& name, const store::JobLock& lock) override {
+    std::lock_guard guard(m_mutex);
+    const std::vector<std::string> argv{"/bin/sleep", "1000"};
+    const auto args = util::argv_pointers(argv);
+    pid_t pid = 0;
+    if (::posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0)
+      return util::fail(util::ErrorKind::io, "spawn");
+    // The runner holds the lock (a descriptor of its own on it) and names itself in it.
+    auto held = store::JobLock::adopt(::dup(lock.fd()), store.folder(name).lock_file());
+    if (!held) return std::unexpected(held.error());
+    (void)held->record_holder(store::RunnerId{pid, store::process_start_ticks(pid).value_or(0)});
+    runners.emplace(name, Runner{pid, std::move(*held)});
     started.push_back(name);
-    live.insert(pid);
     return pid;
   }
-  bool alive(pid_t pid, const std::string&) override {
-    std::lock_guard lock(m_mutex);
-    return live.contains(pid);
-  }
-  void request_stop(pid_t pid) override {
-    std::lock_guard lock(m_mutex);
-    stops.push_back(pid);
-  }
-  std::vector<std::string> started_names() {
-    std::lock_guard lock(m_mutex);
-    return started;
-  }
-  void end(pid_t pid) {
-    std::lock_guard lock(m_mutex);
-    live.erase(pid);
+
+  std::optional<Ended> reap(pid_t pid) override {
+    std::lock_guard guard(m_mutex);
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) != pid) return std::nullopt;
+    std::erase_if(runners, [&](const auto& entry) { return entry.second.pid == pid; }); // its lock goes with it
+    return Ended{status};
   }
 
+  // What a runner does at the end: its final status, then exit.
+  void finish(store::Store& store, const std::string& name, job::JobStatus how = job::JobStatus::completed) {
+    std::lock_guard guard(m_mutex);
+    auto& runner = runners.at(name);
+    auto row = store.index().find(name);
+    ASSERT_TRUE(row);
+    if (how == job::JobStatus::completed) job::complete(row->status, job::now_seconds());
+    if (how == job::JobStatus::failed) job::fail(row->status, "AlgorithmError: boom", job::now_seconds());
+    ASSERT_TRUE(store::StatusWriter(store.index(), store.folder(name), runner.lock).write(row->status));
+    ::kill(runner.pid, SIGKILL);
+  }
+  // Waits for the runner of `name` to end and reaps it, as its parent would.
+  void reap_all(const std::string& name) {
+    for (int i = 0; i < 1000; ++i) {
+      pid_t pid = 0;
+      {
+        std::lock_guard guard(m_mutex);
+        const auto it = runners.find(name);
+        if (it == runners.end()) return;
+        pid = it->second.pid;
+      }
+      if (reap(pid)) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+  void vanish(const std::string& name) {
+    std::lock_guard guard(m_mutex);
+    ::kill(runners.at(name).pid, SIGKILL);
+  }
+  std::vector<std::string> started_names() {
+    std::lock_guard guard(m_mutex);
+    return started;
+  }
+  ~FakeLauncher() override {
+    for (auto& [name, runner] : runners) {
+      ::kill(runner.pid, SIGKILL);
+      ::waitpid(runner.pid, nullptr, 0);
+    }
+  }
+
+  struct Runner {
+    pid_t pid;
+    store::JobLock lock;
+  };
+  std::map<std::string, Runner> runners;
   std::vector<std::string> started;
-  std::set<pid_t> live;
-  std::vector<pid_t> stops;
 
 private:
   std::mutex m_mutex;
-  pid_t m_next = 1000;
 };
 
-nlohmann::json request(const std::string& name, int instances = 1) {
-  return {{"TrainingJobName", name},
-          {"AlgorithmSpecification", {{"TrainingImage", "img"}, {"TrainingInputMode", "File"}}},
-          {"RoleArn", "arn:aws:iam::123456789012:role/r"},
-          {"OutputDataConfig", {{"S3OutputPath", "s3://bkt/out"}}},
-          {"ResourceConfig", {{"InstanceType", "ml.m5.large"}, {"InstanceCount", instances}, {"VolumeSizeInGB", 10}}},
-          {"StoppingCondition", {{"MaxRuntimeInSeconds", 3600}}}};
+job::TrainingJobRequest request(const std::string& name, int instances = 1) {
+  return job::parse_request(
+             {{"TrainingJobName", name},
+              {"AlgorithmSpecification", {{"TrainingImage", "img"}, {"TrainingInputMode", "File"}}},
+              {"RoleArn", "arn:aws:iam::123456789012:role/r"},
+              {"OutputDataConfig", {{"S3OutputPath", "s3://bkt/out"}}},
+              {"ResourceConfig",
+               {{"InstanceType", "ml.m5.large"}, {"InstanceCount", instances}, {"VolumeSizeInGB", 10}}},
+              {"StoppingCondition", {{"MaxRuntimeInSeconds", 3600}}}})
+      .value();
 }
 
 class SchedulerTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    auto store = Store::open(dir.path() / "sagerun.db");
-    ASSERT_TRUE(store) << store.error().message;
-    table = std::make_unique<JobTable>(std::move(*store));
-    ASSERT_TRUE(table->load());
+  void SetUp() override { open(); }
+
+  void open() {
+    jobs.reset();
+    auto opened = store::Store::open(dir.path());
+    ASSERT_TRUE(opened) << opened.error().message;
+    store = std::move(*opened);
+    jobs = std::make_unique<jobs::LocalJobs>(*store, nullptr);
   }
 
   std::unique_ptr<Scheduler> make(int max_instances) {
-    return std::make_unique<Scheduler>(
-        *table, launcher,
-        SchedulerOptions{.state_dir = dir.path(), .max_instances = max_instances, .poll = 5ms, .log = false});
+    return std::make_unique<Scheduler>(*jobs, launcher,
+                                       SchedulerOptions{.max_instances = max_instances, .poll = 5ms, .log = false});
   }
 
-  JobRecord job(const std::string& name) {
-    auto record = table->get(name);
-    EXPECT_TRUE(record) << name;
-    return record.value_or(JobRecord{});
+  store::JobRow job(const std::string& name) {
+    auto row = store->index().find(name);
+    EXPECT_TRUE(row) << name;
+    return row.value_or(store::JobRow{});
   }
-
-  // What a runner does at the end: the final status in the folder, then exit.
-  void finish(const std::string& name, const std::string& status = "Completed") {
-    const runner::JobFolder folder(dir.path(), name);
-    auto current = folder.read_status();
-    ASSERT_TRUE(current);
-    current->status = status;
-    job::transition(*current, status, "done", job::now_seconds());
-    ASSERT_TRUE(folder.write_status(*current));
-    launcher.end(job(name).runner_pid);
-  }
+  job::JobStatus status(const std::string& name) { return job(name).status.status; }
+  job::SecondaryStatus secondary(const std::string& name) { return job(name).status.secondary_status; }
 
   void wait_until(const std::function<bool()>& condition) {
     const auto deadline = std::chrono::steady_clock::now() + 5s;
@@ -102,133 +149,132 @@ protected:
     }
   }
 
-  std::vector<std::string> secondary(const std::string& name) {
-    std::vector<std::string> out;
+  std::vector<job::SecondaryStatus> stages(const std::string& name) {
+    std::vector<job::SecondaryStatus> out;
     for (const auto& t : job(name).status.transitions)
       out.push_back(t.status);
     return out;
   }
 
   test::TempDir dir;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<jobs::LocalJobs> jobs;
   FakeLauncher launcher;
-  std::unique_ptr<JobTable> table;
 };
+
+using job::JobStatus;
+using job::SecondaryStatus;
 
 TEST_F(SchedulerTest, RunsWithinCapacityFirstComeFirstServed) {
   auto scheduler = make(2);
-  scheduler->start({});
-  ASSERT_TRUE(scheduler->submit("a", request("a"), 1));
-  ASSERT_TRUE(scheduler->submit("b", request("b"), 1));
-  ASSERT_TRUE(scheduler->submit("c", request("c", 2), 2));
-  ASSERT_TRUE(scheduler->submit("d", request("d"), 1));
+  scheduler->start();
+  ASSERT_TRUE(scheduler->submit(request("a")));
+  ASSERT_TRUE(scheduler->submit(request("b")));
+  ASSERT_TRUE(scheduler->submit(request("c", 2)));
+  ASSERT_TRUE(scheduler->submit(request("d")));
   EXPECT_EQ(launcher.started_names(), (std::vector<std::string>{"a", "b"}));
-  EXPECT_EQ(job("c").status.status, "InProgress");
-  EXPECT_EQ(job("c").status.secondary_status, "Pending");
+  EXPECT_EQ(status("c"), JobStatus::in_progress);
+  EXPECT_EQ(secondary("c"), SecondaryStatus::pending);
   EXPECT_NE(job("c").status.transitions.back().message.find("at most 2 instances"), std::string::npos);
-  EXPECT_EQ(job("a").phase, Phase::running);
-  EXPECT_TRUE(runner::JobFolder(dir.path(), "a").exists());
-  EXPECT_FALSE(runner::JobFolder(dir.path(), "c").exists());
+  EXPECT_EQ(job("a").origin, store::Origin::server);
+  EXPECT_TRUE(store->folder("c").exists()); // the name is taken from the start
 
-  finish("a");
-  wait_until([&] { return job("a").phase == Phase::done; });
-  EXPECT_EQ(job("a").status.status, "Completed");
+  launcher.finish(*store, "a");
+  wait_until([&] { return scheduler->instances_in_use() == 1; });
+  EXPECT_EQ(status("a"), JobStatus::completed);
   // c needs both instances; d may not overtake it.
   std::this_thread::sleep_for(30ms);
   EXPECT_EQ(launcher.started_names().size(), 2u);
-  finish("b");
-  wait_until([&] { return job("c").phase == Phase::running; });
+  launcher.finish(*store, "b");
+  wait_until([&] { return launcher.started_names().size() == 3; });
   EXPECT_EQ(launcher.started_names().back(), "c");
-  EXPECT_EQ(secondary("c"), (std::vector<std::string>{"Pending", "Starting"}));
+  EXPECT_EQ(stages("c"), (std::vector{SecondaryStatus::pending, SecondaryStatus::starting}));
   EXPECT_EQ(scheduler->instances_in_use(), 2);
-  finish("c");
-  wait_until([&] { return job("d").phase == Phase::running; });
+  launcher.finish(*store, "c");
+  wait_until([&] { return launcher.started_names().size() == 4; });
   EXPECT_EQ(launcher.started_names().back(), "d");
 }
 
 TEST_F(SchedulerTest, RefusesTakenNamesAndJobsLargerThanTheCapacity) {
   auto scheduler = make(2);
-  scheduler->start({});
-  ASSERT_TRUE(scheduler->submit("Job-1", request("Job-1"), 1));
-  auto again = scheduler->submit("job-1", request("job-1"), 1);
+  scheduler->start();
+  ASSERT_TRUE(scheduler->submit(request("Job-1")));
+  auto again = scheduler->submit(request("job-1"));
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().type, "ResourceInUse");
-  EXPECT_EQ(again.error().message,
-            "Training job names must be unique within an AWS account and region, and a training job with this name "
-            "already exists (arn:aws:sagemaker:us-east-1:000000000000:training-job/job-1)");
-  auto large = scheduler->submit("large", request("large", 3), 3);
+  EXPECT_EQ(again.error().code, "ResourceInUse");
+  EXPECT_TRUE(again.error().message.starts_with(
+      "Training job names must be unique within an AWS account and region, and a training job with this name "
+      "already exists"))
+      << again.error().message;
+  EXPECT_FALSE(store->folder("job-1").exists()); // the refused job left nothing behind
+  auto large = scheduler->submit(request("large", 3));
   ASSERT_FALSE(large);
-  EXPECT_EQ(large.error().type, "ResourceLimitExceeded");
+  EXPECT_EQ(large.error().code, "ResourceLimitExceeded");
   EXPECT_NE(large.error().message.find("'ml.m5.large for training job usage' is 2 Instances"), std::string::npos);
-  EXPECT_FALSE(table->contains("large"));
+  EXPECT_FALSE(store->index().find("large"));
 }
 
-TEST_F(SchedulerTest, StopsQueuedJobsAtOnceAndAsksRunningOnes) {
+TEST_F(SchedulerTest, StopsWaitingJobsAtOnceAndAsksRunningOnes) {
   auto scheduler = make(1);
-  scheduler->start({});
-  ASSERT_TRUE(scheduler->submit("running", request("running"), 1));
-  ASSERT_TRUE(scheduler->submit("queued", request("queued"), 1));
-  ASSERT_TRUE(scheduler->stop_job("queued"));
-  EXPECT_EQ(job("queued").status.status, "Stopped");
-  EXPECT_EQ(secondary("queued"), (std::vector<std::string>{"Pending", "Stopped"}));
-  EXPECT_EQ(job("queued").phase, Phase::done);
+  scheduler->start();
+  ASSERT_TRUE(scheduler->submit(request("running")));
+  ASSERT_TRUE(scheduler->submit(request("queued")));
+  ASSERT_TRUE(jobs->stop("queued"));
+  EXPECT_EQ(status("queued"), JobStatus::stopped);
+  EXPECT_EQ(stages("queued"), (std::vector{SecondaryStatus::pending, SecondaryStatus::stopped}));
 
-  const pid_t pid = job("running").runner_pid;
-  ASSERT_TRUE(scheduler->stop_job("running"));
-  EXPECT_EQ(launcher.stops, std::vector<pid_t>{pid});
-  EXPECT_EQ(job("running").status.status, "Stopping");
-  // The runner's status.json still says InProgress: the job keeps showing Stopping.
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(job("running").status.status, "Stopping");
-  // It ends without writing a final status (killed before it could): Stopped, as asked.
-  launcher.end(pid);
-  wait_until([&] { return job("running").phase == Phase::done; });
-  EXPECT_EQ(job("running").status.status, "Stopped");
+  // The runner gets SIGTERM (the fake dies of it without a last word): the job ends Stopped, as
+  // asked, and the capacity is free again.
+  ASSERT_TRUE(jobs->stop("running"));
+  EXPECT_EQ(status("running"), JobStatus::stopped);
+  EXPECT_TRUE(job("running").stop_requested);
+  wait_until([&] { return scheduler->instances_in_use() == 0; });
 
-  auto again = scheduler->stop_job("running");
+  auto again = jobs->stop("running");
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().message, "The request was rejected because the training job is in status Stopped.");
-  EXPECT_EQ(scheduler->stop_job("missing").error().message, "Requested resource not found.");
+  EXPECT_EQ(jobs->stop("missing").error().message, "Requested resource not found.");
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(launcher.started_names(), std::vector<std::string>{"running"}); // the stopped one never started
 }
 
-TEST_F(SchedulerTest, ARunnerThatVanishesFailsItsJob) {
+TEST_F(SchedulerTest, ARunnerThatVanishesFailsItsJobWithHowItEnded) {
   auto scheduler = make(1);
-  scheduler->start({});
-  ASSERT_TRUE(scheduler->submit("lost", request("lost"), 1));
-  launcher.end(job("lost").runner_pid);
-  wait_until([&] { return job("lost").phase == Phase::done; });
-  EXPECT_EQ(job("lost").status.status, "Failed");
-  EXPECT_TRUE(job("lost").status.failure_reason.starts_with("InternalServerError: the runner of this job ended"));
-  // The folder agrees with the table.
-  EXPECT_EQ(runner::JobFolder(dir.path(), "lost").read_status()->status, "Failed");
+  scheduler->start();
+  ASSERT_TRUE(scheduler->submit(request("lost")));
+  launcher.vanish("lost");
+  wait_until([&] { return status("lost") != JobStatus::in_progress; });
+  EXPECT_EQ(status("lost"), JobStatus::failed);
+  EXPECT_NE(job("lost").status.failure_reason.find("ended before the job did: killed by SIGKILL (9)"),
+            std::string::npos)
+      << job("lost").status.failure_reason;
 }
 
-TEST_F(SchedulerTest, ReconcilesTheStoredJobsOnStart) {
+TEST_F(SchedulerTest, TakesTheStoreOverOnStart) {
   {
     auto first = make(2);
-    first->start({});
-    ASSERT_TRUE(first->submit("alive", request("alive"), 1));
-    ASSERT_TRUE(first->submit("dead", request("dead"), 1));
-    ASSERT_TRUE(first->submit("waiting", request("waiting"), 1));
-    ASSERT_TRUE(first->submit("fourth", request("fourth"), 1));
+    first->start();
+    ASSERT_TRUE(first->submit(request("alive")));
+    ASSERT_TRUE(first->submit(request("dead")));
+    ASSERT_TRUE(first->submit(request("waiting")));
+    ASSERT_TRUE(first->submit(request("fourth")));
     first->stop(); // as if the server died: nothing is cleaned up
   }
-  // While no server ran: one runner died, one job finished.
-  launcher.end(job("dead").runner_pid);
-  auto store = Store::open(dir.path() / "sagerun.db");
-  ASSERT_TRUE(store);
-  table = std::make_unique<JobTable>(std::move(*store));
-  auto records = table->load();
-  ASSERT_TRUE(records);
-  ASSERT_EQ(records->size(), 4u);
+  // While no server ran: one runner died.
+  launcher.vanish("dead");
+  launcher.reap_all("dead");
+  open();
   auto second = make(2);
-  second->start(*records);
-  EXPECT_EQ(job("alive").phase, Phase::running);
-  EXPECT_EQ(job("dead").status.status, "Failed");
+  second->start();
+  EXPECT_EQ(status("alive"), JobStatus::in_progress);
+  EXPECT_EQ(status("dead"), JobStatus::failed);
   // The dead job's place went to the first one waiting.
-  EXPECT_EQ(job("waiting").phase, Phase::running);
-  EXPECT_EQ(job("fourth").phase, Phase::queued);
-  finish("alive");
-  wait_until([&] { return job("fourth").phase == Phase::running; });
+  EXPECT_EQ(launcher.started_names().back(), "waiting");
+  EXPECT_EQ(secondary("fourth"), SecondaryStatus::pending);
+  // "alive" was started by the first server: the second watches it by its lock.
+  launcher.finish(*store, "alive");
+  launcher.reap_all("alive"); // what its parent does
+  wait_until([&] { return launcher.started_names().back() == "fourth"; });
 }
 
 } // namespace

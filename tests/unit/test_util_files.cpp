@@ -1,3 +1,4 @@
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 
 #include <gtest/gtest.h>

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "test_support.hpp"
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 
 namespace sagerun::util {

@@ -11,6 +11,7 @@
 #include "aws/errors.hpp"
 #include "aws/sigv4.hpp"
 #include "aws/xml.hpp"
+#include "util/atomic_file.hpp"
 #include "util/fd.hpp"
 #include "util/files.hpp"
 
@@ -198,38 +199,30 @@ Expected<ObjectInfo> Client::get(const std::string& bucket, const std::string& k
 }
 
 Expected<ObjectInfo> Client::download(const std::string& bucket, const std::string& key, const std::string& path) {
-  static std::atomic<unsigned> counter{0};
-  const std::string temp = path + ".sagerun-part-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  util::UniqueFd fd;
+  auto file = util::AtomicFile::create(path);
+  if (!file) return std::unexpected(file.error());
   Md5 md5;
-  std::string write_error;
+  std::optional<util::Error> write_error;
   const auto restart = [&] {
-    fd.reset(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (auto emptied = file->truncate(); !emptied) write_error = emptied.error();
     md5 = Md5();
   };
   const BodySink sink = [&](std::string_view piece) {
-    if (!fd.valid() || !util::write_all(fd.get(), piece)) {
-      write_error = util::errno_message(temp, errno);
+    if (write_error) return false;
+    if (auto written = file->write(piece); !written) {
+      write_error = written.error();
       return false;
     }
     md5.update(piece);
     return true;
   };
   auto info = get(bucket, key, sink, restart);
-  const auto discard = [&](util::Error error) {
-    fd.reset();
-    ::unlink(temp.c_str());
-    return std::unexpected(std::move(error));
-  };
-  if (!info) return discard(write_error.empty() ? info.error() : util::Error{util::ErrorKind::io, write_error});
+  if (write_error) return std::unexpected(*write_error);
+  if (!info) return std::unexpected(info.error());
   if (is_plain_md5(info->etag) && md5.hex_digest() != info->etag) {
-    return discard(
-        {util::ErrorKind::io, "s3://" + bucket + "/" + key + ": downloaded bytes do not match the ETag (MD5)"});
+    return util::fail(util::ErrorKind::io, "s3://" + bucket + "/" + key + ": downloaded bytes do not match the ETag (MD5)");
   }
-  if (!fd.valid() || ::close(fd.release()) != 0)
-    return discard({util::ErrorKind::io, util::errno_message(temp, errno)});
-  if (::rename(temp.c_str(), path.c_str()) != 0)
-    return discard({util::ErrorKind::io, util::errno_message(path, errno)});
+  if (auto committed = file->commit(); !committed) return std::unexpected(committed.error());
   return info;
 }
 

@@ -5,6 +5,7 @@
 
 #include "aws/credentials.hpp"
 #include "aws/endpoints.hpp"
+#include "util/settings.hpp"
 
 namespace sagerun::aws::s3 {
 
@@ -16,11 +17,13 @@ Expected<ClientConfig> resolve_config(const util::EnvMap& env, const std::option
   const std::string chosen = region ? *region : "us-east-1";
   const auto endpoint = resolve_endpoint("s3", chosen, env, endpoint_flag);
   if (!region && endpoint.url.find("amazonaws.com") != std::string::npos) return std::unexpected(region.error());
+  auto retry = retry_policy_from(env);
+  if (!retry) return std::unexpected(retry.error());
   ClientConfig config{endpoint.url, endpoint.path_style,
-                      endpoint.signing_region.empty() ? chosen : endpoint.signing_region, retry_policy_from(env)};
-  if (const auto stall = util::lookup(env, "SAGERUN_HTTP_STALL_SECONDS")) {
-    config.stall_timeout = std::chrono::seconds(std::max(1, std::atoi(stall->c_str())));
-  }
+                      endpoint.signing_region.empty() ? chosen : endpoint.signing_region, *retry};
+  auto stall = util::integer_setting(env, "SAGERUN_HTTP_STALL_SECONDS", {.min = 1, .max = 3600, .unit = "of seconds"});
+  if (!stall) return std::unexpected(stall.error());
+  if (*stall) config.stall_timeout = std::chrono::seconds(**stall);
   return config;
 }
 

@@ -16,6 +16,7 @@
 
 #include "aws/s3/uri.hpp"
 #include "util/fd.hpp"
+#include "util/atomic_file.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
 
@@ -114,10 +115,6 @@ std::time_t mtime_of(const fs::path& path) {
   return ::stat(path.c_str(), &st) == 0 ? st.st_mtime : 0;
 }
 
-std::string temp_name(const fs::path& file) {
-  static std::atomic<unsigned> counter{0};
-  return file.string() + ".sagerun-part-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-}
 
 } // namespace
 
@@ -126,15 +123,56 @@ std::string join_key(const std::string& prefix, const std::string& relative) {
   return prefix.ends_with("/") ? prefix + relative : prefix + "/" + relative;
 }
 
+struct Manager::Multipart {
+  const UploadItem* item;
+  std::string upload_id; // empty until opened, and again once completed or aborted
+  std::vector<s3::PartInfo> parts;
+};
+
 // Aborts every multipart upload still open, so a failed transfer leaves nothing on the server;
 // an abort that fails too is reported, not hidden.
-void Manager::abort_all(const std::string& bucket, const std::vector<std::pair<std::string, std::string>>& uploads) {
-  for (const auto& [key, upload_id] : uploads) {
-    if (auto aborted = m_client.abort_multipart(bucket, key, upload_id); !aborted) {
-      util::log::warn("could not abort the multipart upload of s3://" + bucket + "/" + key + " (" + upload_id +
-                      "): " + aborted.error().message);
+void Manager::abort_open(const std::string& bucket, std::vector<Multipart>& uploads) {
+  for (auto& upload : uploads) {
+    if (upload.upload_id.empty()) continue;
+    if (auto aborted = m_client.abort_multipart(bucket, upload.item->key, upload.upload_id); !aborted) {
+      util::log::warn("could not abort the multipart upload of s3://" + bucket + "/" + upload.item->key + " (" +
+                      upload.upload_id + "): " + aborted.error().message);
+    } else if (m_options.observer != nullptr) {
+      m_options.observer->closed(upload.upload_id);
     }
+    upload.upload_id.clear();
   }
+}
+
+// Not retried: a retry could leave an upload open that nobody knows of. Each is recorded (the
+// observer) before any of its parts is sent.
+Expected<void> Manager::open_multiparts(const std::string& bucket, std::vector<Multipart>& uploads) {
+  for (auto& upload : uploads) {
+    auto id = m_client.create_multipart(bucket, upload.item->key);
+    if (!id) return std::unexpected(id.error());
+    upload.upload_id = *id;
+    if (m_options.observer != nullptr) {
+      if (auto recorded = m_options.observer->opened(bucket, upload.item->key, *id); !recorded)
+        return std::unexpected(recorded.error());
+    }
+    upload.parts.resize((upload.item->size + m_options.part_size - 1) / m_options.part_size);
+  }
+  return {};
+}
+
+Expected<void> Manager::complete_multiparts(const std::string& bucket, std::vector<Multipart>& uploads) {
+  std::vector<Task> completions;
+  completions.reserve(uploads.size());
+  for (auto& upload : uploads) {
+    completions.push_back([&, &upload = upload]() -> Expected<void> {
+      auto etag = m_client.complete_multipart(bucket, upload.item->key, upload.upload_id, upload.parts);
+      if (!etag) return std::unexpected(etag.error());
+      if (m_options.observer != nullptr) m_options.observer->closed(upload.upload_id);
+      upload.upload_id.clear();
+      return {};
+    });
+  }
+  return run_parallel(completions, m_options.concurrency);
 }
 
 Expected<Stats> Manager::upload_file(const fs::path& file, const std::string& bucket, const std::string& key) {
@@ -175,51 +213,32 @@ Expected<Stats> Manager::upload_folder(const fs::path& folder, const std::string
   return stats;
 }
 
+// Opens the multipart uploads, sends every small file and every part on one pool, then
+// completes the uploads — or aborts them all, so nothing stays open.
 Expected<Stats> Manager::upload_all(const std::string& bucket, const std::vector<UploadItem>& items) {
-  Stats stats;
   uint64_t total = 0;
   for (const auto& item : items)
     total += item.size;
   Progress progress(m_options.progress, total);
 
-  struct Multipart {
-    const UploadItem* item;
-    std::string upload_id;
-    std::vector<s3::PartInfo> parts;
-  };
   std::vector<Multipart> multiparts;
-  const auto open_uploads = [](const std::vector<Multipart>& all) {
-    std::vector<std::pair<std::string, std::string>> open;
-    for (const auto& upload : all) {
-      if (!upload.upload_id.empty()) open.emplace_back(upload.item->key, upload.upload_id);
-    }
-    return open;
-  };
   std::vector<Task> tasks;
-  std::mutex parts_mutex;
   for (const auto& item : items) {
-    if (item.size < m_options.multipart_threshold) {
-      tasks.push_back([&, &item = item]() -> Expected<void> {
-        auto etag = m_client.put(bucket, item.key, FileRange{item.file.string(), 0, item.size});
-        if (!etag) return std::unexpected(etag.error());
-        progress.add(item.size);
-        return {};
-      });
-    } else {
+    if (item.size >= m_options.multipart_threshold) {
       multiparts.push_back({&item, "", {}});
+      continue;
     }
+    tasks.push_back([&, &item = item]() -> Expected<void> {
+      auto etag = m_client.put(bucket, item.key, FileRange{item.file.string(), 0, item.size});
+      if (!etag) return std::unexpected(etag.error());
+      progress.add(item.size);
+      return {};
+    });
   }
-  // Phase 1: start every multipart upload (not retried: a retry could orphan an upload).
+  auto sent = open_multiparts(bucket, multiparts);
+  std::mutex parts_mutex;
   for (auto& upload : multiparts) {
-    auto id = m_client.create_multipart(bucket, upload.item->key);
-    if (!id) {
-      abort_all(bucket, open_uploads(multiparts));
-      return std::unexpected(id.error());
-    }
-    upload.upload_id = *id;
-    const uint64_t count = (upload.item->size + m_options.part_size - 1) / m_options.part_size;
-    upload.parts.resize(count);
-    for (uint64_t i = 0; i < count; ++i) {
+    for (size_t i = 0; sent && i < upload.parts.size(); ++i) {
       tasks.push_back([&, &upload = upload, i]() -> Expected<void> {
         const uint64_t offset = i * m_options.part_size;
         const uint64_t length = std::min<uint64_t>(m_options.part_size, upload.item->size - offset);
@@ -233,29 +252,13 @@ Expected<Stats> Manager::upload_all(const std::string& bucket, const std::vector
       });
     }
   }
-  // Phase 2: every small file and every part, on one pool.
-  auto sent = run_parallel(tasks, m_options.concurrency);
-  // Phase 3: complete the multipart uploads, or abort them all so nothing stays open.
-  if (sent) {
-    std::vector<Task> completions;
-    completions.reserve(multiparts.size());
-    for (auto& upload : multiparts) {
-      completions.push_back([&, &upload = upload]() -> Expected<void> {
-        auto etag = m_client.complete_multipart(bucket, upload.item->key, upload.upload_id, upload.parts);
-        if (!etag) return std::unexpected(etag.error());
-        upload.upload_id.clear();
-        return {};
-      });
-    }
-    sent = run_parallel(completions, m_options.concurrency);
-  }
+  if (sent) sent = run_parallel(tasks, m_options.concurrency);
+  if (sent) sent = complete_multiparts(bucket, multiparts);
   if (!sent) {
-    abort_all(bucket, open_uploads(multiparts));
+    abort_open(bucket, multiparts);
     return std::unexpected(sent.error());
   }
-  stats.files = items.size();
-  stats.bytes = total;
-  return stats;
+  return Stats{items.size(), total, 0};
 }
 
 Expected<Stats> Manager::download_file(const std::string& bucket, const std::string& key, const fs::path& file) {
@@ -308,16 +311,11 @@ Expected<Stats> Manager::download_all(const std::string& bucket, const std::vect
 
   struct Ranged {
     const DownloadItem* item;
-    std::string temp;
-    util::UniqueFd fd;
+    util::AtomicFile file;
   };
-  std::vector<std::unique_ptr<Ranged>> ranged;
+  std::vector<std::unique_ptr<Ranged>> ranged; // their temporaries go when they do, unless committed
   std::vector<Task> tasks;
   const uint64_t range_size = std::max(m_options.part_size, m_options.download_range_size);
-  const auto cleanup = [&] {
-    for (auto& r : ranged)
-      ::unlink(r->temp.c_str());
-  };
   for (const auto& item : items) {
     if (item.object.size <= range_size) {
       tasks.push_back([&, &item = item]() -> Expected<void> {
@@ -328,16 +326,11 @@ Expected<Stats> Manager::download_all(const std::string& bucket, const std::vect
       });
       continue;
     }
-    auto r = std::make_unique<Ranged>();
-    r->item = &item;
-    r->temp = temp_name(item.file);
-    r->fd.reset(::open(r->temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!r->fd.valid() || ::ftruncate(r->fd.get(), static_cast<off_t>(item.object.size)) != 0) {
-      const auto error = util::errno_message(r->temp, errno);
-      ranged.push_back(std::move(r));
-      cleanup();
-      return util::fail(util::ErrorKind::io, error);
-    }
+    auto file = util::AtomicFile::create(item.file);
+    if (!file) return std::unexpected(file.error());
+    if (::ftruncate(file->fd(), static_cast<off_t>(item.object.size)) != 0)
+      return util::fail(util::ErrorKind::io, util::errno_message(file->temp_path().string(), errno));
+    auto r = std::make_unique<Ranged>(Ranged{&item, std::move(*file)});
     const uint64_t count = (item.object.size + range_size - 1) / range_size;
     for (uint64_t i = 0; i < count; ++i) {
       tasks.push_back([&, r = r.get(), i, range_size]() -> Expected<void> {
@@ -346,9 +339,9 @@ Expected<Stats> Manager::download_all(const std::string& bucket, const std::vect
         uint64_t offset = first;
         std::string write_error;
         const BodySink sink = [&](std::string_view piece) {
-          if (::pwrite(r->fd.get(), piece.data(), piece.size(), static_cast<off_t>(offset)) !=
+          if (::pwrite(r->file.fd(), piece.data(), piece.size(), static_cast<off_t>(offset)) !=
               static_cast<ssize_t>(piece.size())) {
-            write_error = util::errno_message(r->temp, errno);
+            write_error = util::errno_message(r->file.temp_path().string(), errno);
             return false;
           }
           offset += piece.size();
@@ -366,16 +359,9 @@ Expected<Stats> Manager::download_all(const std::string& bucket, const std::vect
     }
     ranged.push_back(std::move(r));
   }
-  if (auto done = run_parallel(tasks, m_options.concurrency); !done) {
-    cleanup();
-    return std::unexpected(done.error());
-  }
+  if (auto done = run_parallel(tasks, m_options.concurrency); !done) return std::unexpected(done.error());
   for (auto& r : ranged) {
-    if (::close(r->fd.release()) != 0 || ::rename(r->temp.c_str(), r->item->file.c_str()) != 0) {
-      const auto error = util::errno_message(r->item->file.string(), errno);
-      cleanup();
-      return util::fail(util::ErrorKind::io, error);
-    }
+    if (auto committed = r->file.commit(); !committed) return std::unexpected(committed.error());
   }
   return Stats{items.size(), total, 0};
 }

@@ -13,6 +13,16 @@
 
 namespace sagerun::aws::transfer {
 
+// Told of each multipart upload when it opens and once it is completed or aborted, so a caller
+// can record it and abort it later should this process die in between.
+class UploadObserver {
+public:
+  virtual ~UploadObserver() = default;
+  // An error stops the upload (it is aborted at once): it must not go on unrecorded.
+  virtual Expected<void> opened(const std::string& bucket, const std::string& key, const std::string& upload_id) = 0;
+  virtual void closed(const std::string& upload_id) = 0;
+};
+
 struct Options {
   uint64_t part_size = 8ull << 20;           // as the AWS CLI's multipart_chunksize
   uint64_t multipart_threshold = 8ull << 20; // as the AWS CLI's multipart_threshold
@@ -21,6 +31,7 @@ struct Options {
   // some S3-compatible servers re-read the whole object for every range.
   uint64_t download_range_size = 64ull << 20;
   bool progress = false; // a progress line on stderr (terminals only)
+  UploadObserver* observer = nullptr;
 };
 
 struct Stats {
@@ -60,8 +71,11 @@ private:
     s3::ObjectInfo object;
     std::filesystem::path file;
   };
+  struct Multipart;
   Expected<Stats> upload_all(const std::string& bucket, const std::vector<UploadItem>& items);
-  void abort_all(const std::string& bucket, const std::vector<std::pair<std::string, std::string>>& uploads);
+  Expected<void> open_multiparts(const std::string& bucket, std::vector<Multipart>& uploads);
+  Expected<void> complete_multiparts(const std::string& bucket, std::vector<Multipart>& uploads);
+  void abort_open(const std::string& bucket, std::vector<Multipart>& uploads);
   Expected<Stats> download_all(const std::string& bucket, const std::vector<DownloadItem>& items);
 
   s3::Client& m_client;

@@ -5,17 +5,23 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "util/error.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
-namespace sagerun::server::sqlite {
+namespace sagerun::store::sqlite {
 
 class Statement;
+
+// Error codes (util::Error::code) of the failures callers act on.
+inline constexpr std::string_view k_disk_full = "SQLITE_FULL";
+inline constexpr std::string_view k_constraint = "SQLITE_CONSTRAINT";
 
 class Database {
 public:
@@ -49,6 +55,7 @@ public:
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, int64_t value);
   Statement& bind(int index, double value);
+  Statement& bind(int index, std::optional<double> value); // NULL when empty
 
   // One step: true when a row is ready, false when done; errors name the statement.
   Expected<bool> step();
@@ -59,6 +66,7 @@ public:
   std::string text(int column) const;
   int64_t integer(int column) const;
   double real(int column) const;
+  bool is_null(int column) const;
 
 private:
   friend class Database;
@@ -70,4 +78,19 @@ private:
   std::unique_ptr<sqlite3_stmt, Finalize> m_statement;
 };
 
-} // namespace sagerun::server::sqlite
+// BEGIN IMMEDIATE … COMMIT; rolled back unless committed.
+class Transaction {
+public:
+  static Expected<Transaction> begin(Database& db);
+  Transaction(Transaction&& other) noexcept : m_db(std::exchange(other.m_db, nullptr)) {}
+  Transaction& operator=(Transaction&&) = delete;
+  Transaction(const Transaction&) = delete;
+  ~Transaction();
+  Expected<void> commit();
+
+private:
+  explicit Transaction(Database& db) : m_db(&db) {}
+  Database* m_db;
+};
+
+} // namespace sagerun::store::sqlite

@@ -1,12 +1,25 @@
-#include "server/sqlite.hpp"
+#include "store/sqlite.hpp"
 
 #include <sqlite3.h>
 
-namespace sagerun::server::sqlite {
+#include <utility>
+
+namespace sagerun::store::sqlite {
 namespace {
 
-util::Error sqlite_error(sqlite3* db, std::string_view what) {
-  return {util::ErrorKind::io, std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory")};
+// The message names what failed and SQLite's reason; the code keeps SQLite's primary result
+// code ("SQLITE_FULL" for a full disk, "SQLITE_CONSTRAINT" for a duplicate key) for callers
+// that act on it.
+util::Error sqlite_error(sqlite3* db, std::string_view what, int rc) {
+  util::Error error{util::ErrorKind::io,
+                    std::string(what) + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory")};
+  switch (rc & 0xff) {
+  case SQLITE_FULL: error.code = k_disk_full; break;
+  case SQLITE_CONSTRAINT: error.code = k_constraint; break;
+  case SQLITE_BUSY: error.code = "SQLITE_BUSY"; break;
+  default: error.code = "SQLITE_ERROR"; break;
+  }
+  return error;
 }
 
 } // namespace
@@ -20,7 +33,7 @@ Expected<Database> Database::open(const std::filesystem::path& file) {
   const int rc =
       sqlite3_open_v2(file.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   Database db(raw);
-  if (rc != SQLITE_OK) return std::unexpected(sqlite_error(raw, "cannot open the database " + file.string()));
+  if (rc != SQLITE_OK) return std::unexpected(sqlite_error(raw, "cannot open the database " + file.string(), rc));
   sqlite3_busy_timeout(raw, 5000);
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
     if (auto done = db.exec(pragma); !done) return std::unexpected(done.error());
@@ -31,19 +44,19 @@ Expected<Database> Database::open(const std::filesystem::path& file) {
 Expected<void> Database::exec(std::string_view sql) {
   char* message = nullptr;
   const std::string text(sql);
-  if (sqlite3_exec(m_db.get(), text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string reason = message != nullptr ? message : sqlite3_errmsg(m_db.get());
+  if (const int rc = sqlite3_exec(m_db.get(), text.c_str(), nullptr, nullptr, &message); rc != SQLITE_OK) {
     sqlite3_free(message);
-    return util::fail(util::ErrorKind::io, "SQLite: " + reason + " (in: " + text + ")");
+    return std::unexpected(sqlite_error(m_db.get(), "SQLite: " + text, rc));
   }
   return {};
 }
 
 Expected<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v3(m_db.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &raw,
-                         nullptr) != SQLITE_OK) {
-    return std::unexpected(sqlite_error(m_db.get(), "SQLite: cannot prepare '" + std::string(sql) + "'"));
+  if (const int rc = sqlite3_prepare_v3(m_db.get(), sql.data(), static_cast<int>(sql.size()),
+                                       SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+      rc != SQLITE_OK) {
+    return std::unexpected(sqlite_error(m_db.get(), "SQLite: cannot prepare '" + std::string(sql) + "'", rc));
   }
   return Statement(m_db.get(), raw);
 }
@@ -65,11 +78,17 @@ Statement& Statement::bind(int index, double value) {
   return *this;
 }
 
+Statement& Statement::bind(int index, std::optional<double> value) {
+  if (value) return bind(index, *value);
+  sqlite3_bind_null(m_statement.get(), index);
+  return *this;
+}
+
 Expected<bool> Statement::step() {
   const int rc = sqlite3_step(m_statement.get());
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  auto error = sqlite_error(m_db, std::string("SQLite: '") + sqlite3_sql(m_statement.get()) + "' failed");
+  auto error = sqlite_error(m_db, std::string("SQLite: '") + sqlite3_sql(m_statement.get()) + "' failed", rc);
   sqlite3_reset(m_statement.get());
   return std::unexpected(error);
 }
@@ -99,4 +118,24 @@ int64_t Statement::integer(int column) const { return sqlite3_column_int64(m_sta
 
 double Statement::real(int column) const { return sqlite3_column_double(m_statement.get(), column); }
 
-} // namespace sagerun::server::sqlite
+bool Statement::is_null(int column) const { return sqlite3_column_type(m_statement.get(), column) == SQLITE_NULL; }
+
+Expected<Transaction> Transaction::begin(Database& db) {
+  if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) return std::unexpected(begun.error());
+  return Transaction(db);
+}
+
+Transaction::~Transaction() {
+  if (m_db != nullptr) (void)m_db->exec("ROLLBACK");
+}
+
+Expected<void> Transaction::commit() {
+  Database* db = std::exchange(m_db, nullptr);
+  if (auto done = db->exec("COMMIT"); !done) {
+    (void)db->exec("ROLLBACK");
+    return done;
+  }
+  return {};
+}
+
+} // namespace sagerun::store::sqlite

@@ -1,0 +1,168 @@
+#include "jobs/local_jobs.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "job/lifecycle.hpp"
+#include "job/status.hpp"
+#include "store/status_writer.hpp"
+
+namespace sagerun::jobs {
+namespace {
+
+util::Error service_error(std::string code, std::string message) {
+  util::Error error{util::ErrorKind::invalid_input, std::move(message)};
+  error.code = std::move(code);
+  error.http_status = 400;
+  return error;
+}
+
+} // namespace
+
+util::Error job_not_found(const std::string& name) {
+  auto error = service_error("ValidationException", "Requested resource not found.");
+  error.kind = util::ErrorKind::not_found;
+  (void)name;
+  return error;
+}
+
+Expected<CreatedJob> LocalJobs::create(const NewJob& job) {
+  const auto& request = job.request;
+  const auto folder = m_store.folder(request.job_name);
+  const std::string arn = job::training_job_arn(job.region, job.account, request.job_name);
+  const auto taken = [&](util::Error error) {
+    if (error.code == "ResourceInUse") {
+      error.message = "Training job names must be unique within an AWS account and region, and a training job with "
+                      "this name already exists (" +
+                      arn + ")";
+    }
+    return std::unexpected(std::move(error));
+  };
+  // The folder and its lock first: the job is not in the index (so nobody looks for it) until
+  // its creator holds the lock, and a reconciler never takes a job being born for a dead one.
+  if (auto made = folder.create(); !made) return taken(made.error());
+  auto lock = store::JobLock::acquire(folder.lock_file());
+  if (!lock) {
+    folder.remove();
+    return std::unexpected(lock.error());
+  }
+  CreatedJob created;
+  auto& row = created.row;
+  row.name = request.job_name;
+  row.origin = job.origin;
+  row.instances = request.instance_count;
+  row.request = job::to_json(request);
+  const double now = job::now_seconds();
+  row.status = job::new_status(request.job_name, arn, now,
+                               job.waits ? job::SecondaryStatus::pending : job::SecondaryStatus::starting,
+                               job.waits ? job.pending_message : std::string());
+  if (auto inserted = m_store.index().insert(row); !inserted) {
+    folder.remove();
+    return taken(inserted.error());
+  }
+  if (!job.waits) created.lock = std::move(*lock);
+  return created;
+}
+
+Expected<store::JobRow> LocalJobs::find(const std::string& name) {
+  auto row = m_store.index().find(name);
+  if (!row) return std::unexpected(job_not_found(name));
+  if (wants_runner(*row) && !store::is_locked(m_store.folder(row->name).lock_file())) {
+    if (reconcile(m_store, row->name, std::nullopt, m_aborter)) row = m_store.index().find(name);
+    if (!row) return std::unexpected(job_not_found(name));
+  }
+  return std::move(*row);
+}
+
+Expected<nlohmann::json> LocalJobs::describe(const std::string& name) {
+  auto row = find(name);
+  if (!row) return std::unexpected(row.error());
+  return describe_json(*row);
+}
+
+void LocalJobs::reconcile_all() {
+  auto active = m_store.index().active();
+  if (!active) return;
+  for (const auto& row : *active) {
+    if (wants_runner(row) && !store::is_locked(m_store.folder(row.name).lock_file()))
+      reconcile(m_store, row.name, std::nullopt, m_aborter);
+  }
+}
+
+Expected<store::ListPage> LocalJobs::list(const store::ListQuery& query) {
+  reconcile_all();
+  return m_store.index().list(query);
+}
+
+void LocalJobs::runner_ended(const std::string& name, int wait_status) {
+  reconcile(m_store, name, wait_status, m_aborter);
+}
+
+Expected<void> LocalJobs::stop(const std::string& name) {
+  using Clock = std::chrono::steady_clock;
+  const auto give_up = Clock::now() + std::chrono::seconds(5);
+  bool asked = false;
+  for (;; std::this_thread::sleep_for(std::chrono::milliseconds(10))) {
+    auto row = find(name);
+    if (!row) return std::unexpected(row.error());
+    const auto& status = row->status;
+    const auto folder = m_store.folder(row->name);
+    if (status.status == job::JobStatus::stopping || (asked && job::has_ended(status.status))) return {};
+    if (job::has_ended(status.status)) {
+      return std::unexpected(service_error("ValidationException",
+                                           "The request was rejected because the training job is in status " +
+                                               std::string(job::to_string(status.status)) + "."));
+    }
+    if (Clock::now() >= give_up) {
+      return util::fail(util::ErrorKind::io,
+                        "job " + row->name + " was asked to stop but its runner has not answered within 5 s");
+    }
+    if (status.secondary_status == job::SecondaryStatus::pending) {
+      // Nobody runs it: whoever takes the lock ends it (else its server is starting it: look again).
+      auto lock = store::JobLock::try_acquire(folder.lock_file());
+      if (!lock) return std::unexpected(lock.error());
+      if (!*lock) continue;
+      auto now = m_store.index().find(row->name);
+      if (!now || now->status.secondary_status != job::SecondaryStatus::pending) continue;
+      auto ended = now->status;
+      job::stopped(ended, job::SecondaryStatus::stopped, job::now_seconds());
+      return store::StatusWriter(m_store.index(), folder, **lock).write(ended);
+    }
+    if (asked) continue; // waiting for the runner to show Stopping
+    // Asked once, in the index (a runner that dies now still ends Stopped) and by SIGTERM: a
+    // second SIGTERM would mean "no more grace".
+    if (auto recorded = m_store.index().request_stop(row->name); !recorded) return recorded;
+    if (const auto holder = store::recorded_holder(folder.lock_file()); holder && store::is_running(*holder)) {
+      ::kill(holder->pid, SIGTERM);
+      asked = true;
+    } else if (!store::is_locked(folder.lock_file())) {
+      reconcile(m_store, row->name, std::nullopt, m_aborter); // gone already: it ends Stopped
+      asked = true;
+    } // else a runner starting, not yet named in its lock file: look again
+  }
+}
+
+nlohmann::json list_page_json(const store::ListPage& page) {
+  nlohmann::json summaries = nlohmann::json::array();
+  for (const auto& job : page.jobs) {
+    nlohmann::json item = {{"TrainingJobName", job.name},
+                           {"TrainingJobArn", job.arn},
+                           {"CreationTime", job.creation_time},
+                           {"LastModifiedTime", job.last_modified_time},
+                           {"TrainingJobStatus", job::to_string(job.status)},
+                           {"SecondaryStatus", job::to_string(job.secondary_status)}};
+    if (job.end_time) item["TrainingEndTime"] = *job.end_time;
+    summaries.push_back(std::move(item));
+  }
+  nlohmann::json out = {{"TrainingJobSummaries", std::move(summaries)}};
+  if (!page.next_token.empty()) out["NextToken"] = page.next_token;
+  return out;
+}
+
+nlohmann::json describe_json(const store::JobRow& row) {
+  return job::describe_json(job::read_checked_request(row.request), row.status);
+}
+
+} // namespace sagerun::jobs

@@ -1,0 +1,110 @@
+#pragma once
+// The store's index: one SQLite database per store (<root>/jobs.db, WAL) with a row per job —
+// local and server jobs alike — holding its request (as validated when it came in) and its
+// status in DescribeTrainingJob's terms. Listings run on ordered indexes, so a page costs
+// O(page), whatever the number of jobs. Several processes share it (runners, the CLI, the
+// server); within one, calls are serialised.
+//
+// Who writes what: insert() the job's creator; write_status() only through StatusWriter, by the
+// holder of the job's lock; request_stop() anyone (a stop is asked, not written).
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "job/status.hpp"
+#include "store/sqlite.hpp"
+#include "util/error.hpp"
+
+namespace sagerun::store {
+
+// Who started the job, and so who runs it once it may start: `sagerun local`, or the server of
+// this store (which also runs the jobs that waited for capacity).
+enum class Origin { local, server };
+
+struct JobRow {
+  int64_t sequence = 0; // creation order, given by the index
+  std::string name;
+  Origin origin = Origin::local;
+  int instances = 1;
+  bool stop_requested = false;
+  nlohmann::json request; // CreateTrainingJob, as validated when the job was created
+  job::TrainingJobStatus status;
+};
+
+// One row of ListTrainingJobs.
+struct JobSummary {
+  std::string name;
+  std::string arn;
+  job::JobStatus status = job::JobStatus::in_progress;
+  job::SecondaryStatus secondary_status = job::SecondaryStatus::starting;
+  double creation_time = 0;
+  double last_modified_time = 0;
+  std::optional<double> end_time;
+};
+
+// What the logs API needs to name a job's log streams.
+struct LogSource {
+  std::string name;
+  double creation_time = 0;
+  int instances = 1;
+};
+
+enum class SortBy { creation_time, name, status };
+enum class SortOrder { ascending, descending };
+
+// ListTrainingJobs' filters, order and paging. NameContains is case-insensitive, as the service
+// does it, in every front end.
+struct ListQuery {
+  std::optional<std::string> name_contains;
+  std::optional<job::JobStatus> status_equals;
+  std::optional<double> creation_after, creation_before; // strict bounds, epoch seconds
+  std::optional<double> modified_after, modified_before;
+  SortBy sort_by = SortBy::creation_time;
+  SortOrder sort_order = SortOrder::descending;
+  int max_results = 10;
+  std::string next_token; // from the previous page; empty for the first
+};
+
+struct ListPage {
+  std::vector<JobSummary> jobs;
+  std::string next_token; // empty on the last page
+};
+
+class Index {
+public:
+  static Expected<std::unique_ptr<Index>> open(const std::filesystem::path& file);
+
+  // Adds a job; ResourceInUse (error code) when a job of that name exists, in any case.
+  Expected<void> insert(JobRow& row);
+  std::optional<JobRow> find(const std::string& name);
+  Expected<ListPage> list(const ListQuery& query);
+  // Jobs not yet ended, in creation order (for reconciliation and the scheduler).
+  Expected<std::vector<JobRow>> active();
+  Expected<void> request_stop(const std::string& name);
+  // The jobs whose names start with `prefix` (case as given), by name.
+  Expected<std::vector<LogSource>> log_sources(const std::string& prefix);
+  Expected<void> remove(const std::string& name);
+
+  // Through StatusWriter only: the lock holder's record.
+  Expected<void> write_status(const std::string& name, const job::TrainingJobStatus& status);
+
+  sqlite::Database& database() { return m_db; }
+
+private:
+  explicit Index(sqlite::Database db) : m_db(std::move(db)) {}
+  Expected<JobRow> read_row(sqlite::Statement& select, bool with_request);
+  Expected<std::vector<JobRow>> select_rows(const std::string& sql, bool with_request);
+
+  std::mutex m_mutex;
+  sqlite::Database m_db;
+};
+
+std::string_view to_string(Origin origin);
+
+} // namespace sagerun::store
