@@ -3,6 +3,8 @@
 // Docker, as a job of this machine's store (listed with the server's jobs). `--detach` returns
 // at once; the job goes on in a background runner (`sagerun describe|logs|stop` follow it).
 // `__run-job` is that background runner.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "cli/command_table.hpp"
@@ -115,6 +117,8 @@ int cmd_local(Invocation& invocation) {
     }
     return k_exit_ok;
   }
+  // stdout carries the result: the hosts' output goes to stderr.
+  if (invocation.flags().output == Output::json) context.echo_fd = STDERR_FILENO;
   auto status = runner::run_job(*access->store, std::move(*created->lock), name, context);
   if (!status) return report(status.error());
   return report_outcome(invocation, *access->jobs, name);

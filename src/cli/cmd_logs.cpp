@@ -13,6 +13,9 @@ int cmd_logs(Invocation& invocation) {
   invocation.app().add_option("JOB", name, "the training job's name")->required();
   invocation.app().add_flag("--follow,-f", follow, "keep printing until the job ends");
   if (auto done = invocation.parse()) return *done;
+  // Settings first: a bad one is refused before anything is asked of anyone.
+  auto poller = Poller::create(invocation.env(), invocation.wants_remote() ? Pace::remote : Pace::local);
+  if (!poller) return report(poller.error());
   auto access = open_jobs(invocation);
   if (!access) return report(access.error());
   auto& backend = *access->backend;
@@ -22,8 +25,6 @@ int cmd_logs(Invocation& invocation) {
   const auto format = invocation.flags().output == Output::json ? jobs::LogFormat::json : jobs::LogFormat::text;
   auto reader = backend.logs(*description, format);
   if (!reader) return report(reader.error());
-  auto poller = Poller::create(invocation.env(), access->local ? Pace::local : Pace::remote);
-  if (!poller) return report(poller.error());
   const InterruptGuard guard;
   bool ended = jobs::has_ended(*description);
   while (true) {

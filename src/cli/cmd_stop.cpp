@@ -17,6 +17,9 @@ int cmd_stop(Invocation& invocation) {
   invocation.app().add_flag("--no-wait", no_wait, "return once the stop is asked");
   if (auto done = invocation.parse()) return *done;
   const bool json = invocation.flags().output == Output::json;
+  // Settings first: a bad one is refused before anything is asked of anyone.
+  auto poller = Poller::create(invocation.env(), invocation.wants_remote() ? Pace::remote : Pace::local);
+  if (!poller) return report(poller.error());
   auto access = open_jobs(invocation);
   if (!access) return report(access.error());
   auto& backend = *access->backend;
@@ -29,8 +32,6 @@ int cmd_stop(Invocation& invocation) {
     return k_exit_ok;
   }
   if (auto stopped = backend.stop(name); !stopped) return report(stopped.error());
-  auto poller = Poller::create(invocation.env(), access->local ? Pace::local : Pace::remote);
-  if (!poller) return report(poller.error());
   const InterruptGuard guard;
   while (!no_wait) {
     description = backend.describe(name);

@@ -69,19 +69,24 @@ Invocation::Invocation(const CommandInfo& info, std::span<char*> args, util::Env
   if (has(info.shared, Shared::output_or_path)) {
     // The job's output location has been --output since the first release; json and text (or
     // table) are never one (a folder of that name is ./json).
-    m_app.add_option_function<std::string>(
-        "--output",
-        [this](const std::string& value) {
-          const std::string lower = util::ascii_lower(value);
-          if (lower == "json") {
-            m_flags.output = Output::json;
-          } else if (lower == "text" || lower == "table") {
-            m_flags.output = Output::text;
-          } else {
-            m_flags.output_location = value;
-          }
-        },
-        "json or text: how the result prints; anything else: OutputDataConfig.S3OutputPath, as --output-path");
+    m_app
+        .add_option_function<std::vector<std::string>>(
+            "--output",
+            [this](const std::vector<std::string>& values) {
+              for (const auto& value : values) {
+                const std::string lower = util::ascii_lower(value);
+                if (lower == "json") {
+                  m_flags.output = Output::json;
+                } else if (lower == "text" || lower == "table") {
+                  m_flags.output = Output::text;
+                } else {
+                  m_flags.output_location = value;
+                }
+              }
+            },
+            "json or text: how the result prints; anything else: OutputDataConfig.S3OutputPath, as --output-path")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   } else if (has(info.shared, Shared::output)) {
     if (has(info.shared, Shared::output_json)) m_flags.output = Output::json;
     m_app

@@ -78,12 +78,13 @@ void clean_up_transfers(const store::JobFolder& folder, UploadAborter* aborter) 
   for (const auto& destination : open.copies)
     remove_destination_parts(destination);
   remove_part_files(folder.path());
+  // Scratch space (archives packed for upload): nothing there is wanted once the job has ended.
+  std::error_code ignored;
+  for (const auto& entry : fs::directory_iterator(folder.work_folder(), ignored))
+    fs::remove_all(entry.path(), ignored);
   // Kept while an upload could not be aborted: a later reconciliation cannot happen (the job has
   // ended), but the record says what is left.
-  if (all_done) {
-    std::error_code ignored;
-    fs::remove(folder.journal_file(), ignored);
-  }
+  if (all_done) fs::remove(folder.journal_file(), ignored);
 }
 
 } // namespace

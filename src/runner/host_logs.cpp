@@ -15,7 +15,7 @@ constexpr size_t k_max_line = 64 * 1024;
 } // namespace
 
 Expected<HostLog> HostLog::open(const std::filesystem::path& file, std::string host, Echo echo,
-                                MetricExtractor* metrics, const std::filesystem::path& events_file) {
+                                MetricExtractor* metrics, const std::filesystem::path& events_file, int echo_fd) {
   HostLog log;
   log.m_file.reset(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!log.m_file.valid()) {
@@ -29,6 +29,7 @@ Expected<HostLog> HostLog::open(const std::filesystem::path& file, std::string h
   }
   log.m_prefix = std::move(host) + " | ";
   log.m_echo = echo;
+  log.m_echo_fd = echo_fd;
   log.m_metrics = metrics;
   return log;
 }
@@ -36,7 +37,7 @@ Expected<HostLog> HostLog::open(const std::filesystem::path& file, std::string h
 void HostLog::write(std::string_view bytes, double now) {
   m_tail.append(bytes);
   util::write_all(m_file.get(), bytes);
-  if (m_echo == Echo::raw) util::write_all(STDOUT_FILENO, bytes);
+  if (m_echo == Echo::raw) util::write_all(m_echo_fd, bytes);
   if (m_echo == Echo::prefixed || m_metrics != nullptr || m_events.valid()) feed_lines(bytes, now);
   flush_events();
 }
@@ -78,7 +79,7 @@ void HostLog::emit_line(std::string_view line, double now) {
     std::string out;
     out.reserve(m_prefix.size() + line.size() + 1);
     out.append(m_prefix).append(line).push_back('\n');
-    util::write_all(STDOUT_FILENO, out);
+    util::write_all(m_echo_fd, out);
   }
 }
 

@@ -19,8 +19,10 @@ enum class Echo { none, raw, prefixed };
 
 class HostLog {
 public:
+  // `echo_fd`: where Echo goes (stdout; stderr when stdout carries a result, --output json).
   static Expected<HostLog> open(const std::filesystem::path& file, std::string host, Echo echo,
-                                MetricExtractor* metrics, const std::filesystem::path& events_file = {});
+                                MetricExtractor* metrics, const std::filesystem::path& events_file = {},
+                                int echo_fd = 1);
 
   void write(std::string_view bytes, double now);
   // The last partial line, at the end of the host's output.
@@ -38,6 +40,7 @@ private:
   util::UniqueFd m_events;
   std::string m_prefix;
   Echo m_echo = Echo::none;
+  int m_echo_fd = 1;
   MetricExtractor* m_metrics = nullptr;
   std::string m_partial;        // bytes after the last newline (bounded)
   std::string m_events_pending; // this chunk's events, written in one go

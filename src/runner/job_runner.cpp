@@ -210,7 +210,8 @@ private:
       launch.checkpoint_dir = checkpoint_folder(m_request, m_hosts[static_cast<size_t>(i)]);
       if (m_request.checkpoint) launch.checkpoint_local_path = m_request.checkpoint->local_path;
       launch.env = platform;
-      auto log = HostLog::open(m_folder.log_file(i), store::host_name(i), echo, &*m_metrics, m_folder.events_file(i));
+      auto log = HostLog::open(m_folder.log_file(i), store::host_name(i), echo, &*m_metrics, m_folder.events_file(i),
+                               m_context.echo_fd);
       if (!log) return stop_started("InternalServerError: " + log.error().message);
       auto process = m_runtime->start(launch);
       if (!process) return stop_started("ClientError: cannot start " + store::host_name(i) + ": " + process.error().message);
@@ -244,15 +245,21 @@ private:
       status.billable_time_seconds = whole_seconds(trained);
       return true;
     });
-    // The reason comes from the first host that failed, before the uploads can fail too.
-    for (size_t i = 0; i < m_runs.size(); ++i) {
+    // The reason comes from the host that failed first (the others were stopped because of it),
+    // before the uploads can fail too.
+    std::vector<size_t> order;
+    if (m_outcome.first_failed) order.push_back(*m_outcome.first_failed);
+    for (size_t i = 0; i < m_runs.size(); ++i)
+      order.push_back(i);
+    for (const size_t i : order) {
       if (m_outcome.exit_codes[i] == 0) continue;
       std::string reason = read_failure_reason(m_hosts[i]);
       if (reason.empty()) {
         const int index = static_cast<int>(i);
         reason = contract::compose_failure("AlgorithmError: " + store::host_name(index) + " exited with code " +
-                                               std::to_string(m_outcome.exit_codes[i]) + util::no_space_note(m_hosts[i].base()) +
-                                               " (see its log: " + m_folder.log_file(index).string() + ")",
+                                               std::to_string(m_outcome.exit_codes[i]) +
+                                               util::no_space_note(m_hosts[i].base()) + " (see its log: " +
+                                               m_folder.log_file(index).string() + ")",
                                            m_runs[i].log.tail());
       }
       failed(std::move(reason));

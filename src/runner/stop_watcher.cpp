@@ -40,9 +40,9 @@ void StopWatcher::watch(int signal_fd) {
     if (::poll(fds, 2, -1) < 0 && errno != EINTR) return;
     if ((fds[1].revents & POLLIN) != 0) return;
     if ((fds[0].revents & POLLIN) == 0) continue;
+    // One record per wake-up: the descriptor need not be non-blocking.
     signalfd_siginfo info{};
-    while (::read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info))
-      request();
+    if (::read(signal_fd, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) request();
   }
 }
 

@@ -96,7 +96,10 @@ SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const S
         all_exited = false;
         continue;
       }
-      if (*code != 0 && result.reason == StopReason::none) terminate_all(StopReason::host_failed);
+      if (*code != 0 && result.reason == StopReason::none) {
+        result.first_failed = i;
+        terminate_all(StopReason::host_failed);
+      }
     }
     const auto after = Clock::now();
     if (result.reason == StopReason::none && after >= options.deadline) terminate_all(StopReason::max_runtime);

@@ -4,6 +4,7 @@
 // period the runtime's kill (at once on a second stop request).
 
 #include <chrono>
+#include <optional>
 #include <vector>
 
 #include "runner/host_logs.hpp"
@@ -29,6 +30,8 @@ struct SuperviseOptions {
 struct SuperviseResult {
   StopReason reason = StopReason::none;
   std::vector<int> exit_codes; // per host
+  // StopReason::host_failed: the host whose failure stopped the others (theirs follow from it).
+  std::optional<size_t> first_failed;
 };
 
 // Runs until every host has ended.
