@@ -24,7 +24,7 @@ hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$TMP/native.json" \
   >"$TMP/native.log" 2>&1
 direct=$(median_ms "$TMP/native.json" 0)
 native=$(median_ms "$TMP/native.json" 1)
-completed=$(cd "$SAGERUN_HOME/jobs" && for j in *; do grep -q '"Completed"' "$j/status.json" && echo "$j"; done | wc -l)
+completed=$("$SAGERUN" list --status Completed --output json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["TrainingJobSummaries"]))')
 echo "native: sagerun local no-op job ${native} ms median (script alone ${direct} ms); target <= 150 ms: $(
   "$PY" -c "print('ok' if $native <= 150 else 'MISSED')")   [$completed jobs Completed]"
 

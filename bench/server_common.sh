@@ -13,8 +13,9 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/sagerun-server-bench.XXXXXX")
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for file in "$TMP"/state/jobs/*/runner.pid; do
-    [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null || true
+  # A job's runner names itself in its lock file: "<pid> <start time>".
+  for file in "$TMP"/state/jobs/*/lock; do
+    [ -s "$file" ] && kill "$(cut -d' ' -f1 "$file")" 2>/dev/null || true
   done
   wait 2>/dev/null || true
   rm -rf "$TMP"

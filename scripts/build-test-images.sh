@@ -10,6 +10,7 @@
 #                               WORKDIR /opt/ml. Always rebuilt, so it holds the given binary.
 #
 #   scripts/build-test-images.sh TRAIN_BINARY
+#   scripts/build-test-images.sh --base-only   (the base alone: it needs no build of sagerun)
 #
 # Needs a running daemon (scripts/docker-setup.sh) and, for debootstrap, root (or sudo).
 # Progress goes to stderr; stdout's last two lines are "IMAGE ID", base first.
@@ -18,9 +19,14 @@ set -euo pipefail
 die() { echo "build-test-images: error: $*" >&2; exit 1; }
 log() { echo "build-test-images: $*" >&2; }
 
-[[ $# -eq 1 ]] || die "usage: $0 TRAIN_BINARY"
-train=$(readlink -f "$1" 2>/dev/null) || die "no such file: $1"
-[[ -f "$train" && -x "$train" ]] || die "not an executable file: $1"
+[[ $# -eq 1 ]] || die "usage: $0 TRAIN_BINARY | --base-only"
+base_only=no
+if [[ $1 == --base-only ]]; then
+  base_only=yes
+else
+  train=$(readlink -f "$1" 2>/dev/null) || die "no such file: $1"
+  [[ -f "$train" && -x "$train" ]] || die "not an executable file: $1"
+fi
 
 base_image=sagerun-test-base:bookworm
 test_image=sagerun-test:latest
@@ -126,6 +132,11 @@ else
   log "imported $base_image in $((SECONDS - import_start)) s (total $((SECONDS - start)) s)"
   # A base with an older package list, if any, is now untagged: drop it.
   docker image prune -f --filter label=sagerun.base.key >/dev/null 2>&1 || true
+fi
+
+if [[ $base_only == yes ]]; then
+  echo "$base_image $(docker image inspect -f '{{.Id}}' "$base_image")"
+  exit 0
 fi
 
 # The test image: a context holding only the binary and the Dockerfile.

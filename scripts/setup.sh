@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what sagerun needs on Debian 12 (only the packages that are missing) and builds it.
-#   scripts/setup.sh [BUILD_DIR] [extra cmake options...]
+#   scripts/setup.sh [--tests] [--no-build] [BUILD_DIR] [extra cmake options...]
+# --tests also installs what the test suites need (Docker, the registry); --no-build stops after
+# the packages. The build is a unity build (CMAKE_UNITY_BUILD: each library's sources compiled a
+# batch at a time, several times faster here) in Release; extra options override both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,15 @@ packages=(
   python3 python3-venv python3-numpy python3-sklearn
   hyperfine time debootstrap util-linux procps awscli curl openssl wrk
 )
+build=yes
+if [[ ${1:-} == --tests ]]; then
+  packages+=(docker.io docker-registry)
+  shift
+fi
+if [[ ${1:-} == --no-build ]]; then
+  build=no
+  shift
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,9 +33,15 @@ if ((${#missing[@]})); then
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null 2>&1; then
+    # The suites start their own registry on loopback; the packaged service is not wanted.
+    "${sudo_cmd[@]}" systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
 fi
+[[ $build == yes ]] || exit 0
 
 build_dir=${1:-build}
 shift || true
-cmake -S . -B "$build_dir" -G Ninja -DSAGERUN_WERROR=ON "$@" >/dev/null
+cmake -S . -B "$build_dir" -G Ninja -DSAGERUN_WERROR=ON -DCMAKE_BUILD_TYPE=Release -DCMAKE_UNITY_BUILD=ON \
+  -DCMAKE_UNITY_BUILD_BATCH_SIZE=8 "$@" >/dev/null
 ninja -C "$build_dir"

@@ -13,11 +13,12 @@
 
 #include "aws/ini.hpp"
 #include "util/settings.hpp"
+#include "util/text.hpp"
 
 namespace sagerun::aws {
 namespace {
 
-using Clock = std::chrono::system_clock;
+using WallClock = std::chrono::system_clock;
 using util::ErrorKind;
 using util::fail;
 
@@ -30,21 +31,9 @@ using Notes = std::vector<std::string>;
 // A source either has credentials, has none (and says why in the notes), or fails the chain.
 using Found = Expected<std::optional<ResolvedCredentials>>;
 
-std::optional<std::string> env_value(const util::EnvMap& env, const std::string& key) {
-  const auto it = env.find(key);
-  if (it == env.end() || it->second.empty()) return std::nullopt;
-  return it->second;
-}
-
 std::optional<std::string> non_empty(std::optional<std::string> value) {
   if (value && value->empty()) return std::nullopt;
   return value;
-}
-
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
 }
 
 ResolvedCredentials make(std::string access, std::string secret, const std::optional<std::string>& token,
@@ -62,18 +51,18 @@ Found from_flags(const CredentialOptions& options) {
 }
 
 Found from_environment(const util::EnvMap& env, Notes& notes) {
-  const auto access = env_value(env, "AWS_ACCESS_KEY_ID");
+  const auto access = util::lookup_nonempty(env, "AWS_ACCESS_KEY_ID");
   if (!access) {
     notes.push_back("environment: AWS_ACCESS_KEY_ID is not set");
     return std::nullopt;
   }
-  const auto secret = env_value(env, "AWS_SECRET_ACCESS_KEY");
+  const auto secret = util::lookup_nonempty(env, "AWS_SECRET_ACCESS_KEY");
   if (!secret) {
     return fail(ErrorKind::invalid_input, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set "
                                           "AWS_SECRET_ACCESS_KEY too, or unset AWS_ACCESS_KEY_ID");
   }
-  auto token = env_value(env, "AWS_SESSION_TOKEN");
-  if (!token) token = env_value(env, "AWS_SECURITY_TOKEN");
+  auto token = util::lookup_nonempty(env, "AWS_SESSION_TOKEN");
+  if (!token) token = util::lookup_nonempty(env, "AWS_SECURITY_TOKEN");
   return make(*access, *secret, token, "environment");
 }
 
@@ -82,7 +71,7 @@ Found from_environment(const util::EnvMap& env, Notes& notes) {
 Expected<void> refuse_unsupported(const util::EnvMap& env, const SharedProfile& profile) {
   const auto export_hint =
       "; export temporary keys instead (aws configure export-credentials --profile " + profile.name + " --format env)";
-  if (env_value(env, "AWS_WEB_IDENTITY_TOKEN_FILE") && env_value(env, "AWS_ROLE_ARN")) {
+  if (util::lookup_nonempty(env, "AWS_WEB_IDENTITY_TOKEN_FILE") && util::lookup_nonempty(env, "AWS_ROLE_ARN")) {
     return fail(ErrorKind::unsupported, "AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE (web identity) is not "
                                         "supported yet; unset them, or export temporary keys as AWS_ACCESS_KEY_ID, "
                                         "AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN");
@@ -198,7 +187,7 @@ bool is_loopback_or_agent(const std::string& host) {
 // read on every resolution).
 Expected<std::optional<std::string>> container_authorization(const util::EnvMap& env) {
   std::optional<std::string> token;
-  if (const auto file = env_value(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
+  if (const auto file = util::lookup_nonempty(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) {
     std::ifstream in(*file, std::ios::binary);
     if (!in) {
       return fail(ErrorKind::not_found,
@@ -210,7 +199,7 @@ Expected<std::optional<std::string>> container_authorization(const util::EnvMap&
     while (!token->empty() && (token->back() == '\n' || token->back() == '\r'))
       token->pop_back();
   } else {
-    token = env_value(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    token = util::lookup_nonempty(env, "AWS_CONTAINER_AUTHORIZATION_TOKEN");
   }
   if (token && token->find_first_of("\r\n") != std::string::npos) {
     return fail(ErrorKind::invalid_input, "the container authorization token contains a line break");
@@ -219,8 +208,8 @@ Expected<std::optional<std::string>> container_authorization(const util::EnvMap&
 }
 
 Found from_container(const util::EnvMap& env, HttpClient& http, Notes& notes) {
-  const auto relative = env_value(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
-  const auto full = env_value(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  const auto relative = util::lookup_nonempty(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  const auto full = util::lookup_nonempty(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
   if (!relative && !full) {
     notes.push_back("container: neither AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor "
                     "AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
@@ -256,16 +245,16 @@ Found from_container(const util::EnvMap& env, HttpClient& http, Notes& notes) {
   return *resolved;
 }
 
-
 // IMDSv2 (a session token from PUT /latest/api/token, sent with every GET); IMDSv1 only when the
 // token call is refused as the CLI allows (403, 404, 405). Failures are notes, not errors: on a
 // machine that is not an EC2 instance the chain ends with "no credentials".
 Found from_instance_metadata(const util::EnvMap& env, HttpClient& http, Notes& notes) {
-  if (lower(env_value(env, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true") {
+  if (util::ascii_lower(util::lookup_nonempty(env, "AWS_EC2_METADATA_DISABLED").value_or("")) == "true") {
     notes.push_back("instance metadata: disabled by AWS_EC2_METADATA_DISABLED=true");
     return std::nullopt;
   }
-  auto endpoint = env_value(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(std::string(k_imds_endpoint));
+  auto endpoint =
+      util::lookup_nonempty(env, "AWS_EC2_METADATA_SERVICE_ENDPOINT").value_or(std::string(k_imds_endpoint));
   while (endpoint.ends_with('/'))
     endpoint.pop_back();
   const auto note = [&](const std::string& what) {
@@ -377,7 +366,7 @@ CredentialsProvider::CredentialsProvider(util::EnvMap env, CredentialOptions opt
 
 Expected<Credentials> CredentialsProvider::get() {
   std::lock_guard lock(m_mutex);
-  const auto now = Clock::now();
+  const auto now = WallClock::now();
   if (m_current && (!m_current->expiration || now < *m_current->expiration - k_refresh_before_expiry)) {
     return m_current->credentials;
   }
@@ -409,7 +398,7 @@ Expected<std::string> resolve_region(const util::EnvMap& env, const std::optiona
   };
   if (const auto region = non_empty(flag)) return checked(*region, "--region");
   for (const auto* variable : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-    if (const auto region = env_value(env, variable)) return checked(*region, variable);
+    if (const auto region = util::lookup_nonempty(env, variable)) return checked(*region, variable);
   }
   const auto profile = load_shared_profile(env, profile_flag);
   if (!profile) return std::unexpected(profile.error());
@@ -420,7 +409,7 @@ Expected<std::string> resolve_region(const util::EnvMap& env, const std::optiona
                   section + " in " + (profile->config_path.empty() ? "~/.aws/config" : profile->config_path));
 }
 
-std::optional<Clock::time_point> parse_timestamp(std::string_view text) {
+std::optional<WallClock::time_point> parse_timestamp(std::string_view text) {
   // YYYY-MM-DDTHH:MM:SS[.fraction][Z|+HH:MM|-HH:MM|+HHMM]
   const auto number = [&](size_t at, size_t digits) -> std::optional<int> {
     if (at + digits > text.size()) return std::nullopt;
@@ -464,7 +453,7 @@ std::optional<Clock::time_point> parse_timestamp(std::string_view text) {
          std::chrono::seconds(*second) - offset;
 }
 
-std::string format_timestamp(Clock::time_point time) {
+std::string format_timestamp(WallClock::time_point time) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
   const auto days = std::chrono::floor<std::chrono::days>(seconds);
   const std::chrono::year_month_day date(days);

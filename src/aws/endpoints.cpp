@@ -8,12 +8,6 @@
 namespace sagerun::aws {
 namespace {
 
-std::optional<std::string> env_value(const util::EnvMap& env, const std::string& key) {
-  const auto it = env.find(key);
-  if (it == env.end() || it->second.empty()) return std::nullopt;
-  return it->second;
-}
-
 std::string upper(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return c == '-' ? '_' : static_cast<char>(std::toupper(c)); });
@@ -43,10 +37,10 @@ std::string without_trailing_slash(std::string url) {
 Endpoint resolve_endpoint(const std::string& service, const std::string& region, const util::EnvMap& env,
                           const std::optional<std::string>& flag) {
   std::optional<std::string> custom = flag && !flag->empty() ? flag : std::nullopt;
-  const auto ignore = env_value(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  const auto ignore = util::lookup_nonempty(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
   const bool use_variables = !ignore || (*ignore != "true" && *ignore != "TRUE" && *ignore != "True");
-  if (!custom && use_variables) custom = env_value(env, "AWS_ENDPOINT_URL_" + variable_suffix(service));
-  if (!custom && use_variables) custom = env_value(env, "AWS_ENDPOINT_URL");
+  if (!custom && use_variables) custom = util::lookup_nonempty(env, "AWS_ENDPOINT_URL_" + variable_suffix(service));
+  if (!custom && use_variables) custom = util::lookup_nonempty(env, "AWS_ENDPOINT_URL");
   if (custom) return {without_trailing_slash(*custom), true, region};
   const auto domain = region.starts_with("cn-") ? ".amazonaws.com.cn" : ".amazonaws.com";
   return {"https://" + host_prefix(service, region) + domain, false, region};

@@ -3,16 +3,12 @@
 #include <cctype>
 #include <charconv>
 
+#include "util/text.hpp"
+
 namespace sagerun::aws {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
+using util::iequals;
 
 // ASCII only, whatever the locale: bytes >= 0x80 are always encoded.
 bool unreserved(unsigned char c) {

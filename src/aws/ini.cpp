@@ -1,5 +1,6 @@
 #include "aws/ini.hpp"
 
+#include "util/text.hpp"
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -13,20 +14,9 @@ namespace {
 
 bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_blank(text.front()))
-    text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back()))
-    text.remove_suffix(1);
-  return text;
-}
+using util::trim;
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+std::string lower(std::string_view text) { return util::ascii_lower(text); }
 
 size_t indent_of(std::string_view line) {
   size_t n = 0;
@@ -121,16 +111,10 @@ private:
   size_t m_key_indent = 0;
 };
 
-std::optional<std::string> env_value(const util::EnvMap& env, const std::string& key) {
-  const auto it = env.find(key);
-  if (it == env.end() || it->second.empty()) return std::nullopt;
-  return it->second;
-}
-
 // AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE with a leading "~/" expanded, else ~/.aws/NAME.
 std::string shared_file_path(const util::EnvMap& env, const std::string& variable, const std::string& name) {
-  const auto home = env_value(env, "HOME");
-  if (auto path = env_value(env, variable)) {
+  const auto home = util::lookup_nonempty(env, "HOME");
+  if (auto path = util::lookup_nonempty(env, variable)) {
     if (home && (*path == "~" || path->starts_with("~/"))) return *home + path->substr(1);
     return *path;
   }
@@ -199,7 +183,7 @@ std::optional<std::string> SharedProfile::get(std::string_view key) const {
 
 Expected<SharedProfile> load_shared_profile(const util::EnvMap& env, const std::optional<std::string>& profile) {
   SharedProfile result;
-  const auto named = profile && !profile->empty() ? profile : env_value(env, "AWS_PROFILE");
+  const auto named = profile && !profile->empty() ? profile : util::lookup_nonempty(env, "AWS_PROFILE");
   result.name = named.value_or("default");
   result.credentials_path = shared_file_path(env, "AWS_SHARED_CREDENTIALS_FILE", "credentials");
   result.config_path = shared_file_path(env, "AWS_CONFIG_FILE", "config");

@@ -1,6 +1,5 @@
 #include "aws/sagemaker_client.hpp"
 
-
 namespace sagerun::aws {
 
 Expected<std::string> SageMakerClient::create_training_job(const nlohmann::json& request) {

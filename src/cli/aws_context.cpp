@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-
 #include "aws/curl/curl_client.hpp"
 #include "aws/s3/config.hpp"
 #include "cli/command_table.hpp"
@@ -41,6 +40,5 @@ aws::transfer::Options transfer_options(const TransferFlags& flags) {
   options.progress = !flags.quiet && ::isatty(STDERR_FILENO) != 0;
   return options;
 }
-
 
 } // namespace sagerun::cli

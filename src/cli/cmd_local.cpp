@@ -47,6 +47,12 @@ Expected<pid_t> spawn_detached(const RunnerFlags& flags, const AwsFlags& aws_fla
   return runner::spawn_detached_runner(command, store.root(), name, lock);
 }
 
+// A job whose runner could not set out ends Failed with why (the reason is printed either way).
+void record_failure(store::Store& store, const store::JobLock& lock, const std::string& name,
+                    const std::string& reason) {
+  if (auto failed = runner::fail_before_start(store, lock, name, reason); !failed) report(failed.error());
+}
+
 // The job's final answer: its DescribeTrainingJob JSON (--output json), the outcome lines, and
 // the exit code (0 only when it Completed).
 int report_outcome(const Invocation& invocation, jobs::LocalJobs& jobs, const std::string& name) {
@@ -105,9 +111,7 @@ int cmd_local(Invocation& invocation) {
   if (detach) {
     auto pid = spawn_detached(runner_flags, aws_flags, *access->store, name, *created->lock);
     if (!pid) {
-      auto failed = runner::fail_before_start(*access->store, *created->lock, name,
-                                              "InternalServerError: " + pid.error().message);
-      (void)failed;
+      record_failure(*access->store, *created->lock, name, "InternalServerError: " + pid.error().message);
       return report(pid.error());
     }
     if (invocation.flags().output == Output::json) {
@@ -143,7 +147,7 @@ int cmd_run_job(Invocation& invocation) {
   auto setup = make_runner_setup(runner_flags, invocation.flags().aws, invocation.env(),
                                  uses_s3(job::read_checked_request(row->request)));
   if (!setup) {
-    (void)runner::fail_before_start(*access->store, *lock, name, "ClientError: " + setup.error().message);
+    record_failure(*access->store, *lock, name, "ClientError: " + setup.error().message);
     return report(setup.error());
   }
   (*setup)->context.echo = runner::Echo::none;

@@ -13,8 +13,8 @@
 #include "aws/curl/curl_client.hpp"
 #include "cli/aws_context.hpp"
 #include "cli/command_table.hpp"
-#include "store/store.hpp"
 #include "server/server.hpp"
+#include "store/store.hpp"
 
 namespace sagerun::cli {
 namespace {

@@ -10,13 +10,14 @@
 #include "cli/remote_context.hpp"
 #include "cli/remote_follow.hpp"
 #include "cli/remote_staging.hpp"
+#include "job/location.hpp"
 #include "job/request.hpp"
 
 namespace sagerun::cli {
 namespace {
 
 bool is_local_uri(const std::string& uri) {
-  return uri.starts_with("file://") || uri.starts_with("/") || uri.starts_with("./") || uri.starts_with("../");
+  return job::location_kind(uri) == job::LocationKind::local || uri.starts_with("./") || uri.starts_with("../");
 }
 
 // Local data locations are what `sagerun local` takes and SageMaker does not: say what to do.

@@ -23,8 +23,7 @@ int cmd_whoami(Invocation& invocation) {
   aws::CredentialOptions options;
   options.profile = aws_flags.profile;
   aws::CredentialsProvider provider(env, options, *http);
-  auto identity = aws::get_caller_identity(
-      *http, [&] { return provider.get(); }, endpoint.url, chosen, *retry);
+  auto identity = aws::get_caller_identity(*http, [&] { return provider.get(); }, endpoint.url, chosen, *retry);
   if (!identity) return report(identity.error());
   if (invocation.flags().output == Output::json) {
     print_json({{"Account", identity->account},

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/remote_context.hpp"
 #include "util/text.hpp"
 
 namespace sagerun::cli {
@@ -51,12 +52,6 @@ void print_help(std::ostream& out) {
   out << "\nRun 'sagerun <command> --help' for a command's options.\n";
 }
 
-bool variable_set(const util::EnvMap& env, const std::string& name) {
-  const auto value = util::lookup(env, name);
-  const auto ignore = util::lookup(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-  return value && !value->empty() && !(ignore && (*ignore == "true" || *ignore == "TRUE" || *ignore == "True"));
-}
-
 } // namespace
 
 Invocation::Invocation(const CommandInfo& info, std::span<char*> args)
@@ -89,8 +84,7 @@ Invocation::Invocation(const CommandInfo& info, std::span<char*> args, util::Env
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   } else if (has(info.shared, Shared::output)) {
     if (has(info.shared, Shared::output_json)) m_flags.output = Output::json;
-    m_app
-        .add_option("--output", m_flags.output, "text (for people) or json (the service's JSON, for scripts)")
+    m_app.add_option("--output", m_flags.output, "text (for people) or json (the service's JSON, for scripts)")
         ->transform(CLI::CheckedTransformer(
             std::map<std::string, Output>{{"text", Output::text}, {"table", Output::text}, {"json", Output::json}},
             CLI::ignore_case));
@@ -121,7 +115,7 @@ std::optional<int> Invocation::parse() {
 
 bool Invocation::wants_remote() const {
   return m_flags.remote || (m_flags.aws.endpoint_url && !m_flags.aws.endpoint_url->empty()) ||
-         variable_set(m_env, "AWS_ENDPOINT_URL_SAGEMAKER");
+         endpoint_variable_set(m_env, "AWS_ENDPOINT_URL_SAGEMAKER");
 }
 
 std::span<const CommandInfo> command_table() { return k_commands; }

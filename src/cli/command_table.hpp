@@ -30,10 +30,10 @@ enum class Output { text, json };
 // The flags a command takes from the shared set.
 enum class Shared : unsigned {
   none = 0,
-  output = 1,     // --output text|json
-  aws = 2,        // --endpoint-url, --region, --profile
-  jobs = 4 | 2,   // aws, and --remote: this machine's jobs or a SageMaker API (jobs/backend.hpp)
-  output_json = 8,   // --output defaults to json (describe)
+  output = 1,         // --output text|json
+  aws = 2,            // --endpoint-url, --region, --profile
+  jobs = 4 | 2,       // aws, and --remote: this machine's jobs or a SageMaker API (jobs/backend.hpp)
+  output_json = 8,    // --output defaults to json (describe)
   output_or_path = 16 // `local`, `submit`: --output also takes the job's output location (not json/text)
 };
 constexpr Shared operator|(Shared a, Shared b) { return Shared(unsigned(a) | unsigned(b)); }

@@ -32,7 +32,8 @@ void print_outcome(const nlohmann::json& description) {
                string_member(description, "SecondaryStatus").c_str());
   if (const auto reason = string_member(description, "FailureReason"); !reason.empty())
     std::fprintf(stderr, "sagerun: failure reason: %s\n", reason.c_str());
-  if (const auto model = model_of(description); !model.empty()) std::fprintf(stderr, "sagerun: model: %s\n", model.c_str());
+  if (const auto model = model_of(description); !model.empty())
+    std::fprintf(stderr, "sagerun: model: %s\n", model.c_str());
   print_metrics(stderr, description, "sagerun: ");
 }
 
@@ -41,8 +42,8 @@ void print_description(const nlohmann::json& description) {
     if (!value.empty() && value != "-") std::printf("%-12s %s\n", label, value.c_str());
   };
   line("Name", string_member(description, "TrainingJobName"));
-  line("Status", string_member(description, "TrainingJobStatus") + " (" +
-                     string_member(description, "SecondaryStatus") + ")");
+  line("Status",
+       string_member(description, "TrainingJobStatus") + " (" + string_member(description, "SecondaryStatus") + ")");
   line("Created", format_api_time(description.value("CreationTime", nlohmann::json())));
   line("Ended", format_api_time(description.value("TrainingEndTime", nlohmann::json())));
   line("Reason", string_member(description, "FailureReason"));

@@ -4,9 +4,11 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "aws/credentials.hpp"
+#include "job/location.hpp"
 #include "util/files.hpp"
 
 namespace sagerun::cli {
@@ -38,12 +40,9 @@ void add_runner_flags(CLI::App& app, RunnerFlags& flags) {
 }
 
 bool uses_s3(const job::TrainingJobRequest& request) {
-  if (request.output_path.starts_with("s3://")) return true;
-  if (request.checkpoint && request.checkpoint->s3_uri.starts_with("s3://")) return true;
-  for (const auto& channel : request.channels) {
-    if (channel.uri.starts_with("s3://")) return true;
-  }
-  return false;
+  const auto s3 = [](const std::string& uri) { return job::location_kind(uri) == job::LocationKind::s3; };
+  if (s3(request.output_path) || (request.checkpoint && s3(request.checkpoint->s3_uri))) return true;
+  return std::ranges::any_of(request.channels, [&](const job::Channel& channel) { return s3(channel.uri); });
 }
 
 Expected<util::UniqueFd> stop_signals() {

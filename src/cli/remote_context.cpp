@@ -9,6 +9,7 @@
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
 #include "util/settings.hpp"
+#include "util/text.hpp"
 
 namespace sagerun::cli {
 namespace {
@@ -17,13 +18,13 @@ volatile std::sig_atomic_t g_signal = 0;
 
 extern "C" void on_interrupt(int signal_number) { g_signal = signal_number; }
 
-bool variable_set(const util::EnvMap& env, const std::string& name) {
-  const auto value = util::lookup(env, name);
-  const auto ignore = util::lookup(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
-  return value && !value->empty() && !(ignore && (*ignore == "true" || *ignore == "TRUE" || *ignore == "True"));
-}
-
 } // namespace
+
+bool endpoint_variable_set(const util::EnvMap& env, const std::string& name) {
+  const auto value = util::lookup_nonempty(env, name);
+  const auto ignore = util::ascii_lower(util::lookup(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").value_or(""));
+  return value && ignore != "true";
+}
 
 Expected<RemoteEndpoints> resolve_remote_endpoints(const AwsFlags& flags, const util::EnvMap& env) {
   auto region = aws::resolve_region(env, flags.region, flags.profile);
@@ -33,7 +34,7 @@ Expected<RemoteEndpoints> resolve_remote_endpoints(const AwsFlags& flags, const 
   const bool custom = sagemaker.path_style;
   if (!region && !custom) return std::unexpected(region.error());
   RemoteEndpoints endpoints{chosen, sagemaker.url, "", custom};
-  if (variable_set(env, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") || !custom) {
+  if (endpoint_variable_set(env, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") || !custom) {
     endpoints.logs = aws::resolve_endpoint("logs", chosen, env, std::nullopt).url;
   } else {
     endpoints.logs = sagemaker.url;
@@ -68,7 +69,7 @@ std::string remote_flags_hint(const AwsFlags& flags, const util::EnvMap& env, co
   std::string hint;
   if (flags.endpoint_url && !flags.endpoint_url->empty()) {
     hint = " --endpoint-url " + *flags.endpoint_url;
-  } else if (!variable_set(env, "AWS_ENDPOINT_URL_SAGEMAKER")) {
+  } else if (!endpoint_variable_set(env, "AWS_ENDPOINT_URL_SAGEMAKER")) {
     // Without either, describe/logs/stop look at local jobs: name the API.
     hint = endpoints.custom ? " --endpoint-url " + endpoints.sagemaker : " --remote";
   }

@@ -20,6 +20,10 @@
 
 namespace sagerun::cli {
 
+// Whether an endpoint variable (AWS_ENDPOINT_URL_SAGEMAKER, …) is set and not switched off by
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true.
+bool endpoint_variable_set(const util::EnvMap& env, const std::string& name);
+
 struct RemoteEndpoints {
   std::string region;
   std::string sagemaker; // scheme://host[:port]

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/logs_client.hpp"
-#include "jobs/backend.hpp"
 #include "cli/remote_context.hpp"
+#include "jobs/backend.hpp"
 
 namespace sagerun::cli {
 
@@ -43,6 +43,5 @@ struct FollowResult {
 // Needs an InterruptGuard installed by the caller.
 Expected<FollowResult> follow_job(RemoteContext& context, const std::string& job_name, const FollowOptions& options,
                                   const util::EnvMap& env);
-
 
 } // namespace sagerun::cli

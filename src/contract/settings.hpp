@@ -12,10 +12,10 @@
 namespace sagerun::contract {
 
 struct TrainSettings {
-  std::chrono::seconds stop_grace{100};  // SAGERUN_STOP_GRACE_SECONDS: SIGTERM → SIGKILL (below SageMaker's 120 s)
-  std::chrono::seconds host_wait{900};   // SAGERUN_HOST_WAIT_SECONDS: peers must resolve within this
-  bool install_requirements = true;      // SAGERUN_INSTALL_REQUIREMENTS
-  bool debug = false;                    // SAGERUN_DEBUG
+  std::chrono::seconds stop_grace{100}; // SAGERUN_STOP_GRACE_SECONDS: SIGTERM → SIGKILL (below SageMaker's 120 s)
+  std::chrono::seconds host_wait{900};  // SAGERUN_HOST_WAIT_SECONDS: peers must resolve within this
+  bool install_requirements = true;     // SAGERUN_INSTALL_REQUIREMENTS
+  bool debug = false;                   // SAGERUN_DEBUG
 };
 
 Expected<TrainSettings> read_train_settings(const util::EnvMap& env);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "job/location.hpp"
 #include "job/request.hpp"
 #include "job/shapes.hpp"
 
@@ -255,7 +256,7 @@ private:
     if (shape.min && length < *shape.min)
       out.push_back("Member must have length greater than or equal to " + std::to_string(*shape.min));
     const bool local_uri = (flags & shapes::k_local_uri) && m_policy == UriPolicy::local &&
-                           (text.starts_with("file://") || text.starts_with("/"));
+                           job::location_kind(text) == job::LocationKind::local;
     if (shape.pattern_kind != PatternKind::none && !local_uri && points.size() <= shapes::k_regex_input_limit &&
         !shapes::matches_pattern(shape, points))
       out.push_back("Member must satisfy regular expression pattern: " + std::string(shape.pattern));

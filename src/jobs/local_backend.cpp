@@ -95,6 +95,7 @@ public:
   Expected<std::unique_ptr<LogReader>> logs(const nlohmann::json& description, LogFormat format) override {
     const auto folder = m_jobs.store().folder(description.value("TrainingJobName", ""));
     std::vector<HostFile> files;
+    files.reserve(static_cast<size_t>(instance_count(description)));
     for (int i = 0; i < instance_count(description); ++i) {
       files.push_back(
           {store::host_name(i), format == LogFormat::json ? folder.events_file(i) : folder.log_file(i), {}, {}});

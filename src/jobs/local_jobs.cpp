@@ -111,9 +111,9 @@ Expected<void> LocalJobs::stop(const std::string& name) {
     const auto folder = m_store.folder(row->name);
     if (status.status == job::JobStatus::stopping || (asked && job::has_ended(status.status))) return {};
     if (job::has_ended(status.status)) {
-      return std::unexpected(service_error("ValidationException",
-                                           "The request was rejected because the training job is in status " +
-                                               std::string(job::to_string(status.status)) + "."));
+      return std::unexpected(
+          service_error("ValidationException", "The request was rejected because the training job is in status " +
+                                                   std::string(job::to_string(status.status)) + "."));
     }
     if (Clock::now() >= give_up) {
       return util::fail(util::ErrorKind::io,

@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "jobs/reconcile.hpp"
 #include "job/request.hpp"
+#include "jobs/reconcile.hpp"
 #include "store/runner_lock.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"

@@ -109,7 +109,7 @@ bool reconcile(store::Store& store, const std::string& name, std::optional<int> 
   if (!seen || !wants_runner(*seen)) return false;
   const auto folder = store.folder(seen->name); // the name as created; `name` may differ in case
   auto lock = store::JobLock::try_acquire(folder.lock_file());
-  if (!lock || !*lock) return false; // a runner holds it, or another reconciler is at work
+  if (!lock || !*lock) return false;               // a runner holds it, or another reconciler is at work
   const auto row = store.index().find(seen->name); // as it is now that nobody else may write it
   if (!row || !wants_runner(*row)) return false;
   clean_up_transfers(folder, aborter);

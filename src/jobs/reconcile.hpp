@@ -27,8 +27,7 @@ bool wants_runner(const store::JobRow& row);
 
 // `wait_status`: how the runner ended, when the caller reaped it (waitpid's status word).
 // Returns whether the job was reconciled (false: a runner lives, or there was nothing to do).
-bool reconcile(store::Store& store, const std::string& name, std::optional<int> wait_status,
-               UploadAborter* aborter);
+bool reconcile(store::Store& store, const std::string& name, std::optional<int> wait_status, UploadAborter* aborter);
 
 // The part files a dead process left: every "*.sagerun-part-*" under `folder`.
 void remove_part_files(const std::filesystem::path& folder);

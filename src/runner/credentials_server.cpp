@@ -14,7 +14,7 @@
 namespace sagerun::runner {
 namespace {
 
-using Clock = std::chrono::system_clock;
+using WallClock = std::chrono::system_clock;
 
 // How long the container may keep the credentials it was given. The provider does not say when
 // its own credentials expire; it refreshes them 5 minutes before they do, and a client asks
@@ -75,7 +75,7 @@ Expected<std::unique_ptr<CredentialsServer>> CredentialsServer::start(aws::Crede
               {{"AccessKeyId", credentials->access_key_id},
                {"SecretAccessKey", credentials->secret_access_key},
                {"Token", credentials->session_token},
-               {"Expiration", aws::format_timestamp(Clock::now() + k_lifetime)},
+               {"Expiration", aws::format_timestamp(WallClock::now() + k_lifetime)},
                {"RoleArn", ""}});
       });
 

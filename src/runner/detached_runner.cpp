@@ -15,9 +15,9 @@ namespace sagerun::runner {
 
 Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& store_root,
                                       const std::string& name, const store::JobLock& lock) {
-  std::vector<std::string> argv{command.sagerun, "__run-job",     "--store",  store_root.string(),
-                                "--lock-fd",     std::to_string(k_lock_fd),
-                                "--runtime",     command.runtime, "--docker", command.docker};
+  std::vector<std::string> argv{
+      command.sagerun,           "__run-job", "--store",       store_root.string(), "--lock-fd",
+      std::to_string(k_lock_fd), "--runtime", command.runtime, "--docker",          command.docker};
   if (!command.s3_endpoint.empty()) argv.insert(argv.end(), {"--endpoint-url", command.s3_endpoint});
   if (!command.region.empty()) argv.insert(argv.end(), {"--region", command.region});
   if (!command.profile.empty()) argv.insert(argv.end(), {"--profile", command.profile});

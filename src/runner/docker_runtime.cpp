@@ -14,7 +14,9 @@
 namespace sagerun::runner {
 namespace {
 
-std::string container_name(const HostLaunch& host) { return "sagerun-" + host.job_name + "-" + store::host_name(host.index); }
+std::string container_name(const HostLaunch& host) {
+  return "sagerun-" + host.job_name + "-" + store::host_name(host.index);
+}
 
 class DockerRuntime : public Runtime {
 public:

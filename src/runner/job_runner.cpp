@@ -126,15 +126,15 @@ int64_t whole_seconds(double seconds) { return std::max<int64_t>(1, std::llround
 class JobRun {
 public:
   JobRun(store::Store& store, store::JobLock lock, store::JobRow row, const RunContext& context)
-      : m_lock(std::move(lock)), m_folder(store.folder(row.name)),
-        m_request(job::read_checked_request(row.request)),
+      : m_lock(std::move(lock)), m_folder(store.folder(row.name)), m_request(job::read_checked_request(row.request)),
         m_book(store::StatusWriter(store.index(), m_folder, m_lock), std::move(row.status)), m_context(context),
         m_journal(m_folder.journal_file()), m_observer(m_journal, context.s3_endpoint),
         m_storage(make_transfer(), &m_journal),
         m_stops(context.signal_fd, [this] { m_book.change(job::begin_stopping); }) {}
 
   job::TrainingJobStatus run() {
-    if (auto recorded = m_lock.record_holder(); !recorded) m_failure = "InternalServerError: " + recorded.error().message;
+    if (auto recorded = m_lock.record_holder(); !recorded)
+      m_failure = "InternalServerError: " + recorded.error().message;
     m_book.change([](auto& status, double now) { return job::advance(status, SecondaryStatus::downloading, now); });
     if (m_failure.empty() && lay_out_hosts() && stage_inputs() && !m_stops.requested() && start_hosts()) {
       supervise_hosts();
@@ -175,6 +175,7 @@ private:
   bool stage_inputs() {
     for (const auto& channel : m_request.channels) {
       std::vector<fs::path> folders;
+      folders.reserve(m_hosts.size());
       for (const auto& host : m_hosts)
         folders.push_back(host.channel(channel.name));
       if (auto staged = stage_channel(channel, folders, m_transfer.get()); !staged)
@@ -214,7 +215,8 @@ private:
                                m_context.echo_fd);
       if (!log) return stop_started("InternalServerError: " + log.error().message);
       auto process = m_runtime->start(launch);
-      if (!process) return stop_started("ClientError: cannot start " + store::host_name(i) + ": " + process.error().message);
+      if (!process)
+        return stop_started("ClientError: cannot start " + store::host_name(i) + ": " + process.error().message);
       m_runs.push_back(HostRun{std::move(launch), std::move(*process), std::move(*log)});
     }
     return true;
@@ -258,8 +260,8 @@ private:
         const int index = static_cast<int>(i);
         reason = contract::compose_failure("AlgorithmError: " + store::host_name(index) + " exited with code " +
                                                std::to_string(m_outcome.exit_codes[i]) +
-                                               util::no_space_note(m_hosts[i].base()) + " (see its log: " +
-                                               m_folder.log_file(index).string() + ")",
+                                               util::no_space_note(m_hosts[i].base()) +
+                                               " (see its log: " + m_folder.log_file(index).string() + ")",
                                            m_runs[i].log.tail());
       }
       failed(std::move(reason));

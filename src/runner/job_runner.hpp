@@ -34,7 +34,7 @@ struct RunContext {
   bool train_is_subcommand = false; // native: train_binary is `sagerun`, run as `sagerun train`
   std::string docker = "docker";    // docker: the client (docker or podman)
   Echo echo = Echo::raw;
-  int echo_fd = 1; // where the hosts' output is echoed
+  int echo_fd = 1;    // where the hosts' output is echoed
   int signal_fd = -1; // a signalfd: SIGINT/SIGTERM/SIGHUP stop the job
   int transfer_concurrency = 10;
 };

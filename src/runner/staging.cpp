@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aws/s3/uri.hpp"
+#include "job/location.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
 
@@ -357,7 +358,8 @@ Expected<StagingStats> stage_channel(const job::Channel& channel, const std::vec
   }
 
   const auto& uri = channel.uri;
-  if (uri.starts_with("s3://")) {
+  const auto kind = job::location_kind(uri);
+  if (kind == job::LocationKind::s3) {
     if (!transfer) return fail(ErrorKind::internal, label(channel) + ": " + uri + " needs S3 access, none was set up");
     const auto location = aws::s3::parse_uri(uri);
     if (!location) return std::unexpected(in_channel(channel, location.error()));
@@ -373,18 +375,15 @@ Expected<StagingStats> stage_channel(const job::Channel& channel, const std::vec
     // A manifest's objects are in its own bucket (parse_manifest checks).
     return place_s3(channel, location->bucket, *items, host_folders, *sharded, *transfer);
   }
-  if (uri.starts_with("https://") || uri.starts_with("http://")) {
+  if (kind == job::LocationKind::https) {
     return fail(ErrorKind::unsupported,
                 label(channel) + ": " + uri + ": HTTP(S) data sources are not supported; use s3:// or a local path");
   }
-  std::string path = uri;
-  if (uri.starts_with("file://")) {
-    path = uri.substr(7);
-    if (path.starts_with("localhost/")) path = path.substr(9);
-  } else if (uri.find("://") != std::string::npos) {
+  if (kind == job::LocationKind::other && uri.find("://") != std::string::npos) {
     return fail(ErrorKind::invalid_input,
                 label(channel) + ": unsupported URI '" + uri + "' (s3://bucket/prefix, file:///abs/path or /abs/path)");
   }
+  const std::string path = job::local_path(uri).value_or(uri);
   if (type == "ManifestFile")
     return fail(ErrorKind::unsupported, label(channel) + ": a ManifestFile must be an s3:// object, not " + uri);
   auto items = local_items(channel, path);

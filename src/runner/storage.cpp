@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "aws/s3/uri.hpp"
+#include "job/location.hpp"
 #include "runner/pack.hpp"
 #include "util/atomic_file.hpp"
 #include "util/fd.hpp"
@@ -68,7 +69,7 @@ Location Location::child(const std::string& relative) const {
 
 Expected<Location> parse_location(const std::string& uri, const std::string& field) {
   Location location;
-  if (uri.starts_with("s3://")) {
+  if (job::location_kind(uri) == job::LocationKind::s3) {
     auto parsed = aws::s3::parse_uri(uri);
     if (!parsed) return util::fail(util::ErrorKind::invalid_input, field + ": " + parsed.error().message);
     location.kind = Location::Kind::s3;
@@ -76,14 +77,13 @@ Expected<Location> parse_location(const std::string& uri, const std::string& fie
     location.key = trim_slashes(parsed->key);
     return location;
   }
-  std::string path = uri;
-  if (path.starts_with("file://")) path = path.substr(7);
-  if (!path.starts_with("/")) {
+  const auto path = job::local_path(uri);
+  if (!path) {
     return util::fail(util::ErrorKind::invalid_input,
                       field + ": '" + uri +
                           "' is neither s3://bucket/prefix, file:///absolute/path nor an absolute path");
   }
-  location.path = fs::path(path).lexically_normal();
+  location.path = fs::path(*path).lexically_normal();
   return location;
 }
 

@@ -9,11 +9,12 @@
 
 #include "aws/crypto.hpp"
 #include "aws/sigv4.hpp"
+#include "util/text.hpp"
 
 namespace sagerun::server {
 namespace {
 
-using Clock = std::chrono::system_clock;
+using WallClock = std::chrono::system_clock;
 
 constexpr std::string_view k_algorithm = "AWS4-HMAC-SHA256";
 
@@ -29,13 +30,7 @@ std::unexpected<ApiError> unrecognized_client() {
   return forbidden("UnrecognizedClientException", "The security token included in the request is invalid.");
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
+using util::trim;
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
   std::vector<std::string_view> parts;
@@ -85,11 +80,11 @@ ApiResult<Authorization> parse_authorization(std::string_view header, bool has_d
 }
 
 // RFC 1123 ("Sun, 06 Nov 1994 08:49:37 GMT"), the Date header's form.
-std::optional<Clock::time_point> parse_http_date(const std::string& text) {
+std::optional<WallClock::time_point> parse_http_date(const std::string& text) {
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  return Clock::from_time_t(timegm(&tm));
+  return WallClock::from_time_t(timegm(&tm));
 }
 
 bool same_secret(std::string_view given, std::string_view expected) {
@@ -98,7 +93,7 @@ bool same_secret(std::string_view given, std::string_view expected) {
 
 } // namespace
 
-std::optional<Clock::time_point> parse_amz_date(std::string_view text) {
+std::optional<WallClock::time_point> parse_amz_date(std::string_view text) {
   int year = 0;
   unsigned month = 0, day = 0;
   int hour = 0, minute = 0, second = 0;
@@ -124,7 +119,7 @@ const aws::Credentials* Verifier::find_key(std::string_view access_key_id) const
   return nullptr;
 }
 
-ApiResult<VerifiedCaller> Verifier::verify(const IncomingRequest& request, Clock::time_point now) const {
+ApiResult<VerifiedCaller> Verifier::verify(const IncomingRequest& request, WallClock::time_point now) const {
   const auto header = aws::find_header(request.headers, "Authorization");
   if (!header) return forbidden("MissingAuthenticationTokenException", "Missing Authentication Token");
   const auto amz_date = aws::find_header(request.headers, "X-Amz-Date");

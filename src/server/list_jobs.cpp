@@ -30,8 +30,9 @@ ApiResult<store::ListQuery> parse_list_query(const nlohmann::json& body) {
                                   {.enums = {"InProgress", "Completed", "Failed", "Stopping", "Stopped", "Deleting"}}))
     query.status_equals = job::parse_job_status(*status);
   if (auto by = params.string("SortBy", {.enums = {"Name", "CreationTime", "Status"}})) {
-    query.sort_by = *by == "Name" ? store::SortBy::name : *by == "Status" ? store::SortBy::status
-                                                                          : store::SortBy::creation_time;
+    query.sort_by = *by == "Name"     ? store::SortBy::name
+                    : *by == "Status" ? store::SortBy::status
+                                      : store::SortBy::creation_time;
   }
   if (auto order = params.string("SortOrder", {.enums = {"Ascending", "Descending"}}))
     query.sort_order = *order == "Ascending" ? store::SortOrder::ascending : store::SortOrder::descending;

@@ -20,8 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include "server/api_error.hpp"
-#include "store/store.hpp"
 #include "server/log_events.hpp"
+#include "store/store.hpp"
 
 namespace sagerun::server {
 

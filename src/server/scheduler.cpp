@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "job/lifecycle.hpp"
-#include "store/status_writer.hpp"
 #include "store/runner_lock.hpp"
+#include "store/status_writer.hpp"
 
 namespace sagerun::server {
 namespace {
@@ -15,13 +15,12 @@ std::string pending_message(int max_instances) {
 }
 
 util::Error limit_exceeded(const job::TrainingJobRequest& request, int max_instances, int in_use) {
-  util::Error error{util::ErrorKind::invalid_input,
-                    "The account-level service limit '" + request.instance_type + " for training job usage' is " +
-                        std::to_string(max_instances) +
-                        " Instances (sagerun server --max-instances), with current utilization of " +
-                        std::to_string(in_use) + " Instances and a request delta of " +
-                        std::to_string(request.instance_count) +
-                        " Instances. Restart the server with a larger --max-instances to run this job."};
+  util::Error error{
+      util::ErrorKind::invalid_input,
+      "The account-level service limit '" + request.instance_type + " for training job usage' is " +
+          std::to_string(max_instances) + " Instances (sagerun server --max-instances), with current utilization of " +
+          std::to_string(in_use) + " Instances and a request delta of " + std::to_string(request.instance_count) +
+          " Instances. Restart the server with a larger --max-instances to run this job."};
   error.code = "ResourceLimitExceeded";
   error.http_status = 400;
   return error;
@@ -159,14 +158,15 @@ void Scheduler::start_runner(const store::JobRow& row, const store::JobLock& loc
     auto status = row.status;
     job::fail(status, "InternalServerError: the job's runner could not start: " + pid.error().message,
               job::now_seconds());
-    (void)store::StatusWriter(store.index(), store.folder(row.name), lock).write(status);
+    if (auto written = store::StatusWriter(store.index(), store.folder(row.name), lock).write(status); !written)
+      note("job " + row.name + ": " + written.error().message);
     note("job " + row.name + " could not start: " + pid.error().message);
     return;
   }
   m_running[row.name] = Running{*pid, row.instances, true};
   m_in_use += row.instances;
-  note("job " + row.name + " started (" + std::to_string(m_in_use) + " of " +
-       std::to_string(m_options.max_instances) + " instances in use)");
+  note("job " + row.name + " started (" + std::to_string(m_in_use) + " of " + std::to_string(m_options.max_instances) +
+       " instances in use)");
 }
 
 Expected<std::string> Scheduler::submit(const job::TrainingJobRequest& request) {
@@ -174,7 +174,11 @@ Expected<std::string> Scheduler::submit(const job::TrainingJobRequest& request) 
   if (request.instance_count > m_options.max_instances)
     return std::unexpected(limit_exceeded(request, m_options.max_instances, m_in_use));
   const bool fits = m_queue.empty() && request.instance_count <= m_options.max_instances - m_in_use;
-  jobs::NewJob job{request, store::Origin::server, m_options.region, m_options.account, !fits,
+  jobs::NewJob job{request,
+                   store::Origin::server,
+                   m_options.region,
+                   m_options.account,
+                   !fits,
                    pending_message(m_options.max_instances)};
   auto created = m_jobs.create(job);
   if (!created) return std::unexpected(created.error());

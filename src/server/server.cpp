@@ -22,9 +22,9 @@ namespace sagerun::server {
 
 struct Server::Parts {
   Parts(std::unique_ptr<store::Store> opened, const ServerOptions& options)
-      : store(std::move(opened)), aborter(options.env, options.region, options.runner.profile.empty()
-                                                                           ? std::nullopt
-                                                                           : std::optional(options.runner.profile)),
+      : store(std::move(opened)),
+        aborter(options.env, options.region,
+                options.runner.profile.empty() ? std::nullopt : std::optional(options.runner.profile)),
         jobs(*store, &aborter), launcher(make_process_launcher(options.runner)), verifier(options.keys),
         scheduler(jobs, *launcher,
                   SchedulerOptions{.max_instances = options.max_instances,
@@ -35,8 +35,7 @@ struct Server::Parts {
                   SageMakerOptions{.uri_policy = options.uri_policy,
                                    .needs_image = options.runner.runtime == "docker",
                                    .runner_env = options.env}),
-        logs(*store, LogsOptions{options.region, options.account}), front(verifier, sagemaker, logs, options.threads) {
-  }
+        logs(*store, LogsOptions{options.region, options.account}), front(verifier, sagemaker, logs, options.threads) {}
 
   std::unique_ptr<store::Store> store;
   jobs::S3UploadAborter aborter;
@@ -121,7 +120,7 @@ bool Server::stop() {
   if (finished.wait_for(std::chrono::seconds(1)) != std::future_status::ready) {
     stopper.detach();
     m_abandoned = true;
-    (void)m_parts.release(); // still in use by the workers, until the process ends
+    m_abandoned_parts = m_parts.release(); // still in use by the workers, until the process ends
     return false;
   }
   stopper.join();

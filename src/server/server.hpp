@@ -54,7 +54,8 @@ private:
   std::unique_ptr<Parts> m_parts;
   util::UniqueFd m_lock;
   std::thread m_thread;
-  bool m_abandoned = false; // stop() left busy HTTP workers to the process's exit
+  bool m_abandoned = false;           // stop() left busy HTTP workers to the process's exit
+  Parts* m_abandoned_parts = nullptr; // what they still use: never freed
   int m_port = 0;
   std::string m_host;
 };

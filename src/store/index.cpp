@@ -85,7 +85,9 @@ std::string encode_token(const SortKey& key, const ListQuery& query) {
 }
 
 Expected<SortKey> decode_token(const std::string& text, const ListQuery& query) {
-  const auto invalid = [] { return std::unexpected(bad_token("Invalid pagination token: NextToken was not returned by this API")); };
+  const auto invalid = [] {
+    return std::unexpected(bad_token("Invalid pagination token: NextToken was not returned by this API"));
+  };
   auto raw = aws::base64_decode(text);
   if (!raw) return invalid();
   const auto token = json::parse(*raw, nullptr, false);
@@ -308,8 +310,8 @@ Expected<ListPage> Index::list(const ListQuery& query) {
   std::string ordering;
   for (size_t start = 0; start < order_columns.size();) {
     const auto comma = order_columns.find(", ", start);
-    ordering += (ordering.empty() ? "" : ", ") + order_columns.substr(start, comma - start) +
-                (descending ? " DESC" : " ASC");
+    ordering +=
+        (ordering.empty() ? "" : ", ") + order_columns.substr(start, comma - start) + (descending ? " DESC" : " ASC");
     start = comma == std::string::npos ? order_columns.size() : comma + 2;
   }
   sql += " ORDER BY " + ordering + " LIMIT ?10";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,8 @@ Expected<void> TransferJournal::append(const std::string& line) {
   std::lock_guard lock(m_mutex);
   util::UniqueFd fd(::open(m_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!fd.valid() || !util::write_all(fd.get(), line + "\n")) {
-    return util::fail(util::ErrorKind::io, util::errno_message("cannot record the transfer in " + m_file.string(), errno));
+    return util::fail(util::ErrorKind::io,
+                      util::errno_message("cannot record the transfer in " + m_file.string(), errno));
   }
   return {};
 }
@@ -27,8 +29,11 @@ Expected<void> TransferJournal::upload_started(const OpenUpload& upload) {
   return append(nlohmann::json{"upload", upload.endpoint, upload.bucket, upload.key, upload.upload_id}.dump());
 }
 
+// An end that cannot be recorded costs a needless clean-up later (aborting a completed upload,
+// looking for part files that are gone), nothing more: it is reported, not fatal.
 void TransferJournal::upload_ended(const std::string& upload_id) {
-  (void)append(nlohmann::json{"uploaded", upload_id}.dump());
+  if (auto recorded = append(nlohmann::json{"uploaded", upload_id}.dump()); !recorded)
+    std::fprintf(stderr, "sagerun: warning: %s\n", recorded.error().message.c_str());
 }
 
 Expected<void> TransferJournal::copy_started(const std::filesystem::path& destination) {
@@ -36,7 +41,8 @@ Expected<void> TransferJournal::copy_started(const std::filesystem::path& destin
 }
 
 void TransferJournal::copy_ended(const std::filesystem::path& destination) {
-  (void)append(nlohmann::json{"copied", destination.string()}.dump());
+  if (auto recorded = append(nlohmann::json{"copied", destination.string()}.dump()); !recorded)
+    std::fprintf(stderr, "sagerun: warning: %s\n", recorded.error().message.c_str());
 }
 
 OpenTransfers TransferJournal::read_open(const std::filesystem::path& file) {

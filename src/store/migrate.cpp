@@ -108,8 +108,8 @@ Expected<void> import_server_store(Store& store, const fs::path& dir) {
         }
         fs::rename(old_folder, new_folder, error);
         if (error) {
-          return util::fail(util::ErrorKind::io, "cannot move " + old_folder.string() + " to " +
-                                                     new_folder.string() + ": " + error.message());
+          return util::fail(util::ErrorKind::io, "cannot move " + old_folder.string() + " to " + new_folder.string() +
+                                                     ": " + error.message());
         }
       }
       if (!util::is_dir(new_folder)) {

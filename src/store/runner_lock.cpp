@@ -86,10 +86,10 @@ Expected<JobLock> JobLock::adopt(int fd, const std::filesystem::path& lock_file)
   util::UniqueFd owned(fd);
   // Locking again through the same open file is a no-op for its holder and fails for anyone else.
   if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    return util::fail(util::ErrorKind::internal,
-                      util::errno_message("descriptor " + std::to_string(fd) + " does not hold the lock of " +
-                                              lock_file.string(),
-                                          errno));
+    return util::fail(
+        util::ErrorKind::internal,
+        util::errno_message("descriptor " + std::to_string(fd) + " does not hold the lock of " + lock_file.string(),
+                            errno));
   }
   return JobLock(std::move(owned), lock_file);
 }

@@ -53,8 +53,8 @@ Expected<void> Database::exec(std::string_view sql) {
 
 Expected<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* raw = nullptr;
-  if (const int rc = sqlite3_prepare_v3(m_db.get(), sql.data(), static_cast<int>(sql.size()),
-                                       SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  if (const int rc = sqlite3_prepare_v3(m_db.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                        &raw, nullptr);
       rc != SQLITE_OK) {
     return std::unexpected(sqlite_error(m_db.get(), "SQLite: cannot prepare '" + std::string(sql) + "'", rc));
   }
@@ -126,13 +126,16 @@ Expected<Transaction> Transaction::begin(Database& db) {
 }
 
 Transaction::~Transaction() {
-  if (m_db != nullptr) (void)m_db->exec("ROLLBACK");
+  if (m_db == nullptr) return;
+  const auto rolled_back = m_db->exec("ROLLBACK"); // nothing to do if it fails: the connection undoes it
+  static_cast<void>(rolled_back);
 }
 
 Expected<void> Transaction::commit() {
   Database* db = std::exchange(m_db, nullptr);
   if (auto done = db->exec("COMMIT"); !done) {
-    (void)db->exec("ROLLBACK");
+    const auto rolled_back = db->exec("ROLLBACK");
+    static_cast<void>(rolled_back);
     return done;
   }
   return {};

@@ -24,6 +24,12 @@ std::optional<std::string> lookup(const EnvMap& env, const std::string& key) {
   return it->second;
 }
 
+std::optional<std::string> lookup_nonempty(const EnvMap& env, const std::string& key) {
+  const auto it = env.find(key);
+  if (it == env.end() || it->second.empty()) return std::nullopt;
+  return it->second;
+}
+
 EnvBlock::EnvBlock(const EnvMap& env) {
   m_strings.reserve(env.size());
   for (const auto& [key, value] : env)

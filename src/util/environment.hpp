@@ -14,6 +14,8 @@ using EnvMap = std::map<std::string, std::string>;
 EnvMap current_environment();
 
 std::optional<std::string> lookup(const EnvMap& env, const std::string& key);
+// The value when the variable is set and not empty (AWS's tools read an empty one as unset).
+std::optional<std::string> lookup_nonempty(const EnvMap& env, const std::string& key);
 
 // "KEY=VALUE" strings for execve; keep the returned vector alive while using the pointers.
 class EnvBlock {

@@ -82,8 +82,8 @@ std::string no_space_note(const fs::path& path) {
   if (::statvfs(path.c_str(), &info) != 0) return "";
   const auto free_bytes = static_cast<unsigned long long>(info.f_bavail) * info.f_frsize;
   if (free_bytes >= 64 * 1024) return "";
-  return " — no space left on device: the file system of " + path.string() + " is full (" +
-         std::to_string(free_bytes) + " bytes free)";
+  return " — no space left on device: the file system of " + path.string() + " is full (" + std::to_string(free_bytes) +
+         " bytes free)";
 }
 
 std::string read_first_line(const fs::path& path, size_t limit) {

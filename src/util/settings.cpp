@@ -46,8 +46,7 @@ Expected<std::optional<double>> number_setting(const EnvMap& env, std::string_vi
   if (!text) return std::optional<double>();
   double value = 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(value) || value <= min ||
-      value > max) {
+  if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(value) || value <= min || value > max) {
     auto format = [](double number) {
       std::string out = std::to_string(number);
       while (out.ends_with('0'))

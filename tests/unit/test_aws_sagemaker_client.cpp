@@ -177,7 +177,8 @@ TEST(RemoteEndpoints, WhenCommandsGoRemote) {
   EXPECT_FALSE(wants_remote({}, {}));
   EXPECT_FALSE(wants_remote({}, {{"AWS_ENDPOINT_URL", "http://s3"}})); // local jobs with a local S3
   EXPECT_TRUE(wants_remote({}, {{"AWS_ENDPOINT_URL_SAGEMAKER", "http://api"}}));
-  EXPECT_FALSE(wants_remote({}, {{"AWS_ENDPOINT_URL_SAGEMAKER", "http://api"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}));
+  EXPECT_FALSE(wants_remote(
+      {}, {{"AWS_ENDPOINT_URL_SAGEMAKER", "http://api"}, {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}));
   EXPECT_TRUE(wants_remote({"--remote"}, {}));
   EXPECT_TRUE(wants_remote({"--endpoint-url", "http://127.0.0.1:1"}, {}));
 }

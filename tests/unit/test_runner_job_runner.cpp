@@ -75,8 +75,7 @@ protected:
                     {{"S3DataSource",
                       {{"S3DataType", "S3Prefix"}, {"S3Uri", "file://" + (dir.path() / "data").string()}}}}}}}},
                 {"OutputDataConfig", {{"S3OutputPath", "file://" + (dir.path() / "out").string()}}},
-                {"ResourceConfig",
-                 {{"InstanceType", "ml.m5.large"}, {"InstanceCount", hosts}, {"VolumeSizeInGB", 1}}},
+                {"ResourceConfig", {{"InstanceType", "ml.m5.large"}, {"InstanceCount", hosts}, {"VolumeSizeInGB", 1}}},
                 {"StoppingCondition", {{"MaxRuntimeInSeconds", max_runtime}}}},
                job::UriPolicy::local)
         .value();
@@ -118,9 +117,9 @@ TEST_F(JobRunnerTest, StagesOutputsAndTimesOfACompletedJob) {
                        "echo saved > \"$SAGEMAKER_BASE_DIR/output/data/d\"; echo hello from the script"});
   const auto status = run(request("ok"), runtime);
   EXPECT_EQ(status.status, JobStatus::completed);
-  EXPECT_EQ(stages(status), (std::vector{SecondaryStatus::starting, SecondaryStatus::downloading,
-                                         SecondaryStatus::training, SecondaryStatus::uploading,
-                                         SecondaryStatus::completed}));
+  EXPECT_EQ(stages(status),
+            (std::vector{SecondaryStatus::starting, SecondaryStatus::downloading, SecondaryStatus::training,
+                         SecondaryStatus::uploading, SecondaryStatus::completed}));
   EXPECT_EQ(status.model_artifacts, "file://" + (dir.path() / "out/ok/output/model.tar.gz").string());
   EXPECT_TRUE(util::is_file(dir.path() / "out/ok/output/model.tar.gz"));
   EXPECT_TRUE(util::is_file(dir.path() / "out/ok/output/output.tar.gz"));
@@ -198,9 +197,9 @@ TEST_F(JobRunnerTest, AStopRequestShowsStoppingAtOnceThenStopped) {
   ::close(fds[0]);
   ::close(fds[1]);
   EXPECT_EQ(status.status, JobStatus::stopped);
-  EXPECT_EQ(stages(status), (std::vector{SecondaryStatus::starting, SecondaryStatus::downloading,
-                                         SecondaryStatus::training, SecondaryStatus::stopping,
-                                         SecondaryStatus::uploading, SecondaryStatus::stopped}));
+  EXPECT_EQ(stages(status),
+            (std::vector{SecondaryStatus::starting, SecondaryStatus::downloading, SecondaryStatus::training,
+                         SecondaryStatus::stopping, SecondaryStatus::uploading, SecondaryStatus::stopped}));
   EXPECT_NE(util::read_file(store->folder("stop-me").log_file(0)).value_or("").find("got TERM"), std::string::npos);
   EXPECT_TRUE(util::is_file(dir.path() / "out/stop-me/output/model.tar.gz")); // what it made is kept
 }

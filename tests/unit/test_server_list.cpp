@@ -25,10 +25,8 @@ struct Spec {
 std::vector<Spec> jobs() {
   using job::JobStatus;
   return {
-      {"alpha-1", "arn:a1", JobStatus::completed, 100, 150},
-      {"Beta-2", "arn:b2", JobStatus::failed, 200, 250},
-      {"alpha-3", "arn:a3", JobStatus::in_progress, 300, 310},
-      {"gamma-4", "arn:g4", JobStatus::completed, 400, 450},
+      {"alpha-1", "arn:a1", JobStatus::completed, 100, 150},   {"Beta-2", "arn:b2", JobStatus::failed, 200, 250},
+      {"alpha-3", "arn:a3", JobStatus::in_progress, 300, 310}, {"gamma-4", "arn:g4", JobStatus::completed, 400, 450},
       {"alpha-5", "arn:a5", JobStatus::stopped, 500, 520},
   };
 }

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <set>
 
-#include "store/store.hpp"
 #include "server/filter_pattern.hpp"
+#include "store/store.hpp"
 #include "test_support.hpp"
 
 namespace sagerun::server {

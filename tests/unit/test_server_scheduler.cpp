@@ -34,7 +34,16 @@ public:
     const std::vector<std::string> argv{"/bin/sleep", "1000"};
     const auto args = util::argv_pointers(argv);
     pid_t pid = 0;
-    if (::posix_spawn(&pid, args[0], nullptr, nullptr, args.data(), environ) != 0)
+    // An earlier test of this process may have blocked the stop signals: a runner has them.
+    util::SpawnSetup setup;
+    sigset_t none, defaults;
+    sigemptyset(&none);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGTERM);
+    posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setsigmask(&setup.attr, &none);
+    posix_spawnattr_setsigdefault(&setup.attr, &defaults);
+    if (::posix_spawn(&pid, args[0], nullptr, &setup.attr, args.data(), environ) != 0)
       return util::fail(util::ErrorKind::io, "spawn");
     // The runner holds the lock (a descriptor of its own on it) and names itself in it.
     auto held = store::JobLock::adopt(::dup(lock.fd()), store.folder(name).lock_file());
@@ -105,14 +114,13 @@ private:
 };
 
 job::TrainingJobRequest request(const std::string& name, int instances = 1) {
-  return job::parse_request(
-             {{"TrainingJobName", name},
-              {"AlgorithmSpecification", {{"TrainingImage", "img"}, {"TrainingInputMode", "File"}}},
-              {"RoleArn", "arn:aws:iam::123456789012:role/r"},
-              {"OutputDataConfig", {{"S3OutputPath", "s3://bkt/out"}}},
-              {"ResourceConfig",
-               {{"InstanceType", "ml.m5.large"}, {"InstanceCount", instances}, {"VolumeSizeInGB", 10}}},
-              {"StoppingCondition", {{"MaxRuntimeInSeconds", 3600}}}})
+  return job::parse_request({{"TrainingJobName", name},
+                             {"AlgorithmSpecification", {{"TrainingImage", "img"}, {"TrainingInputMode", "File"}}},
+                             {"RoleArn", "arn:aws:iam::123456789012:role/r"},
+                             {"OutputDataConfig", {{"S3OutputPath", "s3://bkt/out"}}},
+                             {"ResourceConfig",
+                              {{"InstanceType", "ml.m5.large"}, {"InstanceCount", instances}, {"VolumeSizeInGB", 10}}},
+                             {"StoppingCondition", {{"MaxRuntimeInSeconds", 3600}}}})
       .value();
 }
 

@@ -37,7 +37,9 @@ TEST(RunnerLock, ALockPassedToAChildOutlivesItsCreator) {
   const int copy = ::dup(lock->fd()); // what posix_spawn's dup2 gives the runner
   auto adopted = JobLock::adopt(copy, file);
   ASSERT_TRUE(adopted) << adopted.error().message;
-  { auto gone = std::move(*lock); } // the creator lets go
+  {
+    auto gone = std::move(*lock);
+  } // the creator lets go
   EXPECT_TRUE(is_locked(file));
   // The adopted descriptor is close-on-exec: the runner's children never keep the job alive.
   EXPECT_NE(::fcntl(adopted->fd(), F_GETFD) & FD_CLOEXEC, 0);

@@ -220,7 +220,8 @@ Expected<ObjectInfo> Client::download(const std::string& bucket, const std::stri
   if (write_error) return std::unexpected(*write_error);
   if (!info) return std::unexpected(info.error());
   if (is_plain_md5(info->etag) && md5.hex_digest() != info->etag) {
-    return util::fail(util::ErrorKind::io, "s3://" + bucket + "/" + key + ": downloaded bytes do not match the ETag (MD5)");
+    return util::fail(util::ErrorKind::io,
+                      "s3://" + bucket + "/" + key + ": downloaded bytes do not match the ETag (MD5)");
   }
   if (auto committed = file->commit(); !committed) return std::unexpected(committed.error());
   return info;

@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "aws/s3/uri.hpp"
-#include "util/fd.hpp"
 #include "util/atomic_file.hpp"
+#include "util/fd.hpp"
 #include "util/files.hpp"
 #include "util/log.hpp"
 
@@ -114,7 +114,6 @@ std::time_t mtime_of(const fs::path& path) {
   struct stat st{};
   return ::stat(path.c_str(), &st) == 0 ? st.st_mtime : 0;
 }
-
 
 } // namespace
 
