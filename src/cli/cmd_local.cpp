@@ -143,7 +143,7 @@ int cmd_run_job(Invocation& invocation) {
   auto lock = store::JobLock::adopt(lock_fd, access->store->folder(name).lock_file());
   if (!lock) return report(lock.error());
   auto row = access->store->index().find(name);
-  if (!row) return report(jobs::job_not_found(name));
+  if (!row) return report(jobs::job_not_found());
   auto setup = make_runner_setup(runner_flags, invocation.flags().aws, invocation.env(),
                                  uses_s3(job::read_checked_request(row->request)));
   if (!setup) {

@@ -13,6 +13,7 @@
 #include "aws/curl/curl_client.hpp"
 #include "cli/aws_context.hpp"
 #include "cli/command_table.hpp"
+#include "cli/local_runner.hpp"
 #include "server/server.hpp"
 #include "store/store.hpp"
 
@@ -24,8 +25,7 @@ struct ServerFlags {
   int port = 8080;
   std::string state_dir;
   int max_instances = 0;
-  std::string runtime = "native";
-  std::string docker = "docker";
+  RunnerFlags runner; // --runtime, --docker: as `sagerun local` takes them
   std::optional<std::string> access_key, secret_key;
   std::optional<std::string> s3_endpoint;
   std::optional<std::string> region, profile;
@@ -78,9 +78,7 @@ int cmd_server(Invocation& invocation) {
   app.add_option("--max-instances", flags.max_instances,
                  "instances running at once; more jobs wait as Pending (default: the number of cores)")
       ->check(CLI::Range(1, 100000));
-  app.add_option("--runtime", flags.runtime, "native (train as a process) or docker (a container per host)")
-      ->check(CLI::IsMember({"native", "docker"}));
-  app.add_option("--docker", flags.docker, "the container client for the docker runtime (docker or podman)");
+  add_runner_flags(app, flags.runner);
   app.add_option("--access-key", flags.access_key,
                  "the access key clients sign with (default: this server's own AWS credentials)");
   app.add_option("--secret-key", flags.secret_key, "its secret key");
@@ -124,8 +122,8 @@ int cmd_server(Invocation& invocation) {
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (error) return report({util::ErrorKind::io, "cannot find this program (/proc/self/exe): " + error.message()});
   options.runner.sagerun = self.string();
-  options.runner.runtime = flags.runtime;
-  options.runner.docker = flags.docker;
+  options.runner.runtime = flags.runner.runtime;
+  options.runner.docker = flags.runner.docker;
   options.runner.s3_endpoint = flags.s3_endpoint.value_or("");
   options.runner.region = options.region;
   options.runner.profile = flags.profile.value_or("");
@@ -136,7 +134,7 @@ int cmd_server(Invocation& invocation) {
                "sagerun: server: SageMaker and CloudWatch Logs APIs on %s (region %s), state in %s, at most %d "
                "instance%s at once, %s runtime; requests must be signed with access key %s\n",
                (*server)->endpoint().c_str(), options.region.c_str(), options.store_root.c_str(), options.max_instances,
-               options.max_instances == 1 ? "" : "s", flags.runtime.c_str(), key->access_key_id.c_str());
+               options.max_instances == 1 ? "" : "s", flags.runner.runtime.c_str(), key->access_key_id.c_str());
   if (invocation.flags().output == Output::json) {
     std::printf("%s\n", nlohmann::json{{"Endpoint", (*server)->endpoint()}}.dump().c_str());
   } else {

@@ -21,10 +21,9 @@ util::Error service_error(std::string code, std::string message) {
 
 } // namespace
 
-util::Error job_not_found(const std::string& name) {
+util::Error job_not_found() {
   auto error = service_error("ValidationException", "Requested resource not found.");
   error.kind = util::ErrorKind::not_found;
-  (void)name;
   return error;
 }
 
@@ -68,10 +67,10 @@ Expected<CreatedJob> LocalJobs::create(const NewJob& job) {
 
 Expected<store::JobRow> LocalJobs::find(const std::string& name) {
   auto row = m_store.index().find(name);
-  if (!row) return std::unexpected(job_not_found(name));
+  if (!row) return std::unexpected(job_not_found());
   if (wants_runner(*row) && !store::is_locked(m_store.folder(row->name).lock_file())) {
     if (reconcile(m_store, row->name, std::nullopt, m_aborter)) row = m_store.index().find(name);
-    if (!row) return std::unexpected(job_not_found(name));
+    if (!row) return std::unexpected(job_not_found());
   }
   return std::move(*row);
 }

@@ -67,7 +67,7 @@ private:
 };
 
 // "Requested resource not found." as the service says it (ValidationException).
-util::Error job_not_found(const std::string& name);
+util::Error job_not_found();
 
 // ListTrainingJobs' and DescribeTrainingJob's answers.
 nlohmann::json list_page_json(const store::ListPage& page);
