@@ -26,7 +26,25 @@ util::Error sqlite_error(sqlite3* db, std::string_view what, int rc) {
 
 void Database::Close::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
-void Statement::Finalize::operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+void Statement::Release::operator()(sqlite3_stmt* statement) const {
+  if (in_use == nullptr) {
+    sqlite3_finalize(statement);
+    return;
+  }
+  // Reset ends the statement's read or write, so a cached SELECT never holds a snapshot.
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  *in_use = false;
+}
+
+Database::Cache::~Cache() {
+  for (auto& [sql, cached] : statements)
+    sqlite3_finalize(cached.statement);
+}
+
+namespace {
+constexpr size_t k_cached_statements = 64;
+} // namespace
 
 Expected<Database> Database::open(const std::filesystem::path& file) {
   sqlite3* raw = nullptr;
@@ -52,13 +70,22 @@ Expected<void> Database::exec(std::string_view sql) {
 }
 
 Expected<Statement> Database::prepare(std::string_view sql) {
+  auto& statements = m_cache->statements;
+  auto found = statements.find(std::string(sql));
+  if (found != statements.end() && !found->second.in_use) {
+    found->second.in_use = true;
+    return Statement(m_db.get(), found->second.statement, &found->second.in_use);
+  }
   sqlite3_stmt* raw = nullptr;
   if (const int rc = sqlite3_prepare_v3(m_db.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                                         &raw, nullptr);
       rc != SQLITE_OK) {
     return std::unexpected(sqlite_error(m_db.get(), "SQLite: cannot prepare '" + std::string(sql) + "'", rc));
   }
-  return Statement(m_db.get(), raw);
+  if (found != statements.end() || statements.size() >= k_cached_statements) return Statement(m_db.get(), raw, nullptr);
+  auto& cached = statements[std::string(sql)];
+  cached = {raw, true};
+  return Statement(m_db.get(), raw, &cached.in_use);
 }
 
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db.get()); }

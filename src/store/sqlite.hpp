@@ -1,6 +1,8 @@
 #pragma once
 // A thin RAII layer over SQLite: a connection and prepared statements, both released on every
-// path; errors carry SQLite's own message and the statement that failed.
+// path; errors carry SQLite's own message and the statement that failed. A connection keeps the
+// statements it prepared (up to 64 texts) and hands them out again, reset, for the same text: a
+// server answering thousands of requests a second parses each statement once.
 
 #include <cstdint>
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 #include "util/error.hpp"
@@ -34,6 +37,8 @@ public:
 
   // Runs statements that return no rows (schema, pragmas, BEGIN/COMMIT).
   Expected<void> exec(std::string_view sql);
+  // A statement for `sql`, reset and unbound; it goes back to the connection's cache when dropped
+  // (a text already in use, or beyond the cache's size, gets a statement of its own).
   Expected<Statement> prepare(std::string_view sql);
   int64_t last_insert_rowid() const;
   sqlite3* handle() const { return m_db.get(); }
@@ -42,8 +47,21 @@ private:
   struct Close {
     void operator()(sqlite3* db) const;
   };
-  explicit Database(sqlite3* db) : m_db(db) {}
+  struct Cached {
+    sqlite3_stmt* statement = nullptr;
+    bool in_use = false;
+  };
+  struct Cache {
+    Cache() = default;
+    Cache(const Cache&) = delete;
+    Cache& operator=(const Cache&) = delete;
+    ~Cache();
+    std::unordered_map<std::string, Cached> statements;
+  };
+  explicit Database(sqlite3* db) : m_db(db), m_cache(std::make_unique<Cache>()) {}
+  // Declared first, closed last: the cached statements are finalized before the connection.
   std::unique_ptr<sqlite3, Close> m_db;
+  std::unique_ptr<Cache> m_cache;
 };
 
 class Statement {
@@ -70,12 +88,14 @@ public:
 
 private:
   friend class Database;
-  struct Finalize {
+  // Finalizes a statement of its own; resets and returns a cached one.
+  struct Release {
+    bool* in_use = nullptr;
     void operator()(sqlite3_stmt* statement) const;
   };
-  Statement(sqlite3* db, sqlite3_stmt* statement) : m_db(db), m_statement(statement) {}
+  Statement(sqlite3* db, sqlite3_stmt* statement, bool* in_use) : m_db(db), m_statement(statement, Release{in_use}) {}
   sqlite3* m_db = nullptr;
-  std::unique_ptr<sqlite3_stmt, Finalize> m_statement;
+  std::unique_ptr<sqlite3_stmt, Release> m_statement;
 };
 
 // BEGIN IMMEDIATE … COMMIT; rolled back unless committed.
