@@ -12,6 +12,7 @@
 #include "cli/jobs_access.hpp"
 #include "cli/local_options.hpp"
 #include "cli/local_runner.hpp"
+#include "job/service_error.hpp"
 #include "runner/detached_runner.hpp"
 #include "util/files.hpp"
 
@@ -143,7 +144,7 @@ int cmd_run_job(Invocation& invocation) {
   auto lock = store::JobLock::adopt(lock_fd, access->store->folder(name).lock_file());
   if (!lock) return report(lock.error());
   auto row = access->store->index().find(name);
-  if (!row) return report(jobs::job_not_found());
+  if (!row) return report(job::job_not_found());
   auto setup = make_runner_setup(runner_flags, invocation.flags().aws, invocation.env(),
                                  uses_s3(job::read_checked_request(row->request)));
   if (!setup) {

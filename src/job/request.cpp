@@ -1,6 +1,7 @@
 // parse_request (validate, then read the typed view) and to_json (the typed view written back
 // over `raw`). Reading trusts validate_request for types; defaults are the header's.
 #include "job/request.hpp"
+#include "job/service_error.hpp"
 
 namespace sagerun::job {
 namespace {
@@ -86,10 +87,7 @@ json channel_json(const Channel& channel, json item) {
 
 Expected<TrainingJobRequest> parse_request(const json& request, UriPolicy policy) {
   if (auto message = validate_request(request, policy); !message.empty()) {
-    util::Error error{util::ErrorKind::invalid_input, std::move(message)};
-    error.code = "ValidationException";
-    error.http_status = 400;
-    return std::unexpected(std::move(error));
+    return std::unexpected(validation_error(std::move(message)));
   }
   return read_checked_request(request);
 }

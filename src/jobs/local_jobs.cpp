@@ -6,37 +6,18 @@
 #include <thread>
 
 #include "job/lifecycle.hpp"
+#include "job/service_error.hpp"
 #include "job/status.hpp"
 #include "store/status_writer.hpp"
 
 namespace sagerun::jobs {
-namespace {
-
-util::Error service_error(std::string code, std::string message) {
-  util::Error error{util::ErrorKind::invalid_input, std::move(message)};
-  error.code = std::move(code);
-  error.http_status = 400;
-  return error;
-}
-
-} // namespace
-
-util::Error job_not_found() {
-  auto error = service_error("ValidationException", "Requested resource not found.");
-  error.kind = util::ErrorKind::not_found;
-  return error;
-}
 
 Expected<CreatedJob> LocalJobs::create(const NewJob& job) {
   const auto& request = job.request;
   const auto folder = m_store.folder(request.job_name);
   const std::string arn = job::training_job_arn(job.region, job.account, request.job_name);
   const auto taken = [&](util::Error error) {
-    if (error.code == "ResourceInUse") {
-      error.message = "Training job names must be unique within an AWS account and region, and a training job with "
-                      "this name already exists (" +
-                      arn + ")";
-    }
+    if (error.code == "ResourceInUse") error = job::name_in_use(arn);
     return std::unexpected(std::move(error));
   };
   // The folder and its lock first: the job is not in the index (so nobody looks for it) until
@@ -67,10 +48,10 @@ Expected<CreatedJob> LocalJobs::create(const NewJob& job) {
 
 Expected<store::JobRow> LocalJobs::find(const std::string& name) {
   auto row = m_store.index().find(name);
-  if (!row) return std::unexpected(job_not_found());
+  if (!row) return std::unexpected(job::job_not_found());
   if (wants_runner(*row) && !store::is_locked(m_store.folder(row->name).lock_file())) {
     if (reconcile(m_store, row->name, std::nullopt, m_aborter)) row = m_store.index().find(name);
-    if (!row) return std::unexpected(job_not_found());
+    if (!row) return std::unexpected(job::job_not_found());
   }
   return std::move(*row);
 }
@@ -110,8 +91,7 @@ Expected<void> LocalJobs::stop(const std::string& name) {
     const auto folder = m_store.folder(row->name);
     if (status.status == job::JobStatus::stopping || (asked && job::has_ended(status.status))) return {};
     if (job::has_ended(status.status)) {
-      return std::unexpected(
-          service_error("ValidationException", "The request was rejected because the training job is in status " +
+      return std::unexpected(job::validation_error("The request was rejected because the training job is in status " +
                                                    std::string(job::to_string(status.status)) + "."));
     }
     if (Clock::now() >= give_up) {

@@ -66,9 +66,6 @@ private:
   UploadAborter* m_aborter;
 };
 
-// "Requested resource not found." as the service says it (ValidationException).
-util::Error job_not_found();
-
 // ListTrainingJobs' and DescribeTrainingJob's answers.
 nlohmann::json list_page_json(const store::ListPage& page);
 nlohmann::json describe_json(const store::JobRow& row);

@@ -12,6 +12,7 @@
 #include "contract/failure.hpp"
 #include "contract/settings.hpp"
 #include "job/lifecycle.hpp"
+#include "job/service_error.hpp"
 #include "runner/credentials_server.hpp"
 #include "runner/host_tree.hpp"
 #include "runner/metrics.hpp"
@@ -336,10 +337,7 @@ Expected<std::chrono::seconds> stop_grace(const util::EnvMap& env, const job::Tr
 
 Expected<void> check_runnable(const job::TrainingJobRequest& request, const util::EnvMap& env) {
   auto unsupported = [](std::string message) {
-    util::Error error{util::ErrorKind::unsupported, std::move(message)};
-    error.code = "ValidationException";
-    error.http_status = 400;
-    return std::unexpected(std::move(error));
+    return std::unexpected(job::validation_error(std::move(message), util::ErrorKind::unsupported));
   };
   if (request.input_mode == "Pipe") {
     return unsupported("AlgorithmSpecification.TrainingInputMode: Pipe mode is not supported locally; use File or "
@@ -352,10 +350,7 @@ Expected<void> check_runnable(const job::TrainingJobRequest& request, const util
     }
   }
   if (auto settings = contract::read_train_settings(host_settings_env(env, request)); !settings) {
-    util::Error error = settings.error();
-    error.code = "ValidationException";
-    error.http_status = 400;
-    return std::unexpected(std::move(error));
+    return std::unexpected(job::validation_error(settings.error().message, settings.error().kind));
   }
   return {};
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "job/lifecycle.hpp"
+#include "job/service_error.hpp"
 #include "store/runner_lock.hpp"
 #include "store/status_writer.hpp"
 
@@ -15,15 +16,11 @@ std::string pending_message(int max_instances) {
 }
 
 util::Error limit_exceeded(const job::TrainingJobRequest& request, int max_instances, int in_use) {
-  util::Error error{
-      util::ErrorKind::invalid_input,
+  return job::limit_exceeded(
       "The account-level service limit '" + request.instance_type + " for training job usage' is " +
-          std::to_string(max_instances) + " Instances (sagerun server --max-instances), with current utilization of " +
-          std::to_string(in_use) + " Instances and a request delta of " + std::to_string(request.instance_count) +
-          " Instances. Restart the server with a larger --max-instances to run this job."};
-  error.code = "ResourceLimitExceeded";
-  error.http_status = 400;
-  return error;
+      std::to_string(max_instances) + " Instances (sagerun server --max-instances), with current utilization of " +
+      std::to_string(in_use) + " Instances and a request delta of " + std::to_string(request.instance_count) +
+      " Instances. Restart the server with a larger --max-instances to run this job.");
 }
 
 } // namespace

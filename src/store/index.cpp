@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "aws/crypto.hpp"
+#include "job/service_error.hpp"
 #include "util/text.hpp"
 
 namespace sagerun::store {
@@ -40,22 +41,7 @@ constexpr std::string_view k_columns =
 
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-util::Error in_use(const std::string& name) {
-  util::Error error{util::ErrorKind::invalid_input,
-                    "Training job names must be unique within an AWS account and region, and a training job with "
-                    "this name already exists (" +
-                        name + ")"};
-  error.code = "ResourceInUse";
-  error.http_status = 400;
-  return error;
-}
-
-util::Error bad_token(std::string message) {
-  util::Error error{util::ErrorKind::invalid_input, std::move(message)};
-  error.code = "ValidationException";
-  error.http_status = 400;
-  return error;
-}
+util::Error bad_token(std::string message) { return job::validation_error(std::move(message)); }
 
 std::string_view sort_name(SortBy by) {
   switch (by) {
@@ -146,7 +132,7 @@ Expected<void> Index::insert(JobRow& row) {
       .bind(10, static_cast<int64_t>(row.stop_requested ? 1 : 0))
       .bind(11, dump(job::to_json(status)));
   if (auto done = insert_job->run(); !done) {
-    if (done.error().code == sqlite::k_constraint) return std::unexpected(in_use(row.name));
+    if (done.error().code == sqlite::k_constraint) return std::unexpected(job::name_in_use(row.name));
     return done;
   }
   row.sequence = m_db.last_insert_rowid();

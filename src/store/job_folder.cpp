@@ -8,6 +8,7 @@
 #include <string>
 #include <system_error>
 
+#include "job/service_error.hpp"
 #include "util/fd.hpp"
 #include "util/files.hpp"
 
@@ -39,13 +40,7 @@ Expected<void> JobFolder::create() const {
   if (auto made = util::make_directories(m_root / "jobs"); !made) return made;
   if (::mkdir(path().c_str(), 0755) != 0) {
     if (errno == EEXIST) {
-      util::Error error{util::ErrorKind::invalid_input,
-                        "Training job names must be unique within an AWS account and region, and a training job "
-                        "with this name already exists (" +
-                            m_name + " in " + path().string() + ")"};
-      error.code = "ResourceInUse";
-      error.http_status = 400;
-      return std::unexpected(std::move(error));
+      return std::unexpected(job::name_in_use(m_name + " in " + path().string()));
     }
     return util::fail(util::ErrorKind::io, util::errno_message("cannot create " + path().string(), errno));
   }
