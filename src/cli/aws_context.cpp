@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include "aws/curl/curl_client.hpp"
 #include "aws/s3/config.hpp"
 #include "cli/command_table.hpp"
 
@@ -12,12 +11,8 @@ Expected<S3Context> make_s3_context(const AwsFlags& flags, const util::EnvMap& e
   auto config = aws::s3::resolve_config(env, flags.region, flags.profile, flags.endpoint_url);
   if (!config) return std::unexpected(config.error());
   S3Context context;
-  context.http = aws::make_curl_client();
-  aws::CredentialOptions options;
-  options.profile = flags.profile;
-  context.credentials = std::make_unique<aws::CredentialsProvider>(env, options, *context.http);
-  auto* provider = context.credentials.get();
-  context.client = std::make_unique<aws::s3::Client>(*context.http, [provider] { return provider->get(); }, *config);
+  context.session = std::make_unique<aws::Session>(env, flags.profile);
+  context.client = std::make_unique<aws::s3::Client>(context.session->http(), context.session->credentials(), *config);
   return context;
 }
 

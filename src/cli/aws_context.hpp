@@ -1,6 +1,6 @@
 #pragma once
-// What every AWS-facing command shares: the clients built from the shared AWS flags (libcurl
-// transport, the credentials chain, the S3 client) and the transfer flags.
+// What every AWS-facing command shares: the S3 client built from the shared AWS flags (over an
+// aws::Session) and the transfer flags.
 
 #include <memory>
 #include <optional>
@@ -8,8 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "aws/credentials.hpp"
-#include "aws/http.hpp"
+#include "aws/curl/session.hpp"
 #include "aws/s3/client.hpp"
 #include "aws/transfer/transfer.hpp"
 #include "cli/command_table.hpp"
@@ -18,8 +17,7 @@
 namespace sagerun::cli {
 
 struct S3Context {
-  std::unique_ptr<aws::HttpClient> http;
-  std::unique_ptr<aws::CredentialsProvider> credentials;
+  std::unique_ptr<aws::Session> session;
   std::unique_ptr<aws::s3::Client> client;
 };
 

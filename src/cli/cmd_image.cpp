@@ -9,8 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws/credentials.hpp"
-#include "aws/curl/curl_client.hpp"
+#include "aws/curl/session.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/json_client.hpp"
 #include "cli/aws_context.hpp"
@@ -127,11 +126,9 @@ Expected<EcrTarget> resolve_ecr(const AwsFlags& aws_flags, const PushFlags& flag
     if (!resolved) return std::unexpected(resolved.error());
     region = *resolved;
   }
-  auto http = aws::make_curl_client();
-  aws::CredentialOptions options;
-  options.profile = aws_flags.profile;
-  aws::CredentialsProvider provider(env, options, *http);
-  const aws::CredentialsSource credentials = [&] { return provider.get(); };
+  aws::Session session(env, aws_flags.profile);
+  auto& http = session.http();
+  const auto credentials = session.credentials();
   const auto retry = aws::retry_policy_from(env);
   if (!retry) return std::unexpected(retry.error());
   std::string account;
@@ -139,13 +136,13 @@ Expected<EcrTarget> resolve_ecr(const AwsFlags& aws_flags, const PushFlags& flag
     account = ecr_host->account;
   } else {
     const auto sts = aws::resolve_endpoint("sts", region, env, aws_flags.endpoint_url);
-    auto identity = aws::get_caller_identity(*http, credentials, sts.url, region, *retry);
+    auto identity = aws::get_caller_identity(http, credentials, sts.url, region, *retry);
     if (!identity) return std::unexpected(identity.error());
     account = identity->account;
   }
   auto service = aws::ecr_service(aws::resolve_endpoint("ecr", region, env, aws_flags.endpoint_url).url, region);
   service.retry = *retry;
-  aws::JsonClient ecr(*http, credentials, service);
+  aws::JsonClient ecr(http, credentials, service);
   auto repository = image::ensure_repository(ecr, flags.name, account);
   if (!repository) return std::unexpected(repository.error());
   std::fprintf(stderr, "sagerun image push: %s ECR repository %s (account %s, %s)\n",

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <thread>
 
-#include "aws/curl/curl_client.hpp"
+#include "aws/curl/session.hpp"
 #include "cli/aws_context.hpp"
 #include "cli/command_table.hpp"
 #include "cli/local_runner.hpp"
@@ -42,16 +42,14 @@ Expected<aws::Credentials> accepted_key(const ServerFlags& flags, const util::En
     }
     return aws::Credentials{*flags.access_key, *flags.secret_key, ""};
   }
-  auto http = aws::make_curl_client();
-  aws::CredentialOptions options;
-  options.profile = flags.profile;
-  auto resolved = aws::resolve_credentials(env, options, *http);
+  aws::Session session(env, flags.profile);
+  auto resolved = session.provider().get();
   if (!resolved) {
     return util::fail(resolved.error().kind, "no access key for clients to sign with: give --access-key and "
                                              "--secret-key, or configure AWS credentials (" +
                                                  resolved.error().message + ")");
   }
-  return resolved->credentials;
+  return *resolved;
 }
 
 int wait_for_stop_signal() {

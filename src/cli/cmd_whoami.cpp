@@ -2,7 +2,7 @@
 // GetCallerIdentity) and where the credentials came from. Never prints a secret.
 #include <cstdio>
 
-#include "aws/curl/curl_client.hpp"
+#include "aws/curl/session.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/json_client.hpp"
 #include "cli/aws_context.hpp"
@@ -19,11 +19,9 @@ int cmd_whoami(Invocation& invocation) {
   auto region = aws::resolve_region(env, aws_flags.region, aws_flags.profile);
   const std::string chosen = region ? *region : "us-east-1";
   const auto endpoint = aws::resolve_endpoint("sts", chosen, env, aws_flags.endpoint_url);
-  auto http = aws::make_curl_client();
-  aws::CredentialOptions options;
-  options.profile = aws_flags.profile;
-  aws::CredentialsProvider provider(env, options, *http);
-  auto identity = aws::get_caller_identity(*http, [&] { return provider.get(); }, endpoint.url, chosen, *retry);
+  aws::Session session(env, aws_flags.profile);
+  auto& provider = session.provider();
+  auto identity = aws::get_caller_identity(session.http(), session.credentials(), endpoint.url, chosen, *retry);
   if (!identity) return report(identity.error());
   if (invocation.flags().output == Output::json) {
     print_json({{"Account", identity->account},

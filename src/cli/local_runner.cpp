@@ -76,7 +76,7 @@ Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flag
   if (s3) {
     setup->s3 = std::move(*s3);
     context.s3 = setup->s3->client.get();
-    context.credentials = setup->s3->credentials.get();
+    context.credentials = &setup->s3->session->provider();
     if (aws_flags.endpoint_url) {
       context.s3_endpoint = *aws_flags.endpoint_url;
     } else if (auto endpoint = util::lookup(context.env, "AWS_ENDPOINT_URL_S3")) {

@@ -5,7 +5,7 @@
 #include <ctime>
 #include <thread>
 
-#include "aws/curl/curl_client.hpp"
+#include "aws/curl/session.hpp"
 #include "aws/endpoints.hpp"
 #include "aws/retry.hpp"
 #include "util/settings.hpp"
@@ -47,21 +47,17 @@ Expected<std::unique_ptr<RemoteContext>> make_remote_context(const AwsFlags& fla
   if (!endpoints) return std::unexpected(endpoints.error());
   auto context = std::make_unique<RemoteContext>();
   context->endpoints = *endpoints;
-  context->http = aws::make_curl_client();
-  aws::CredentialOptions options;
-  options.profile = flags.profile;
-  context->credentials = std::make_unique<aws::CredentialsProvider>(env, options, *context->http);
-  auto* provider = context->credentials.get();
-  const aws::CredentialsSource credentials = [provider] { return provider->get(); };
+  context->session = std::make_unique<aws::Session>(env, flags.profile);
+  auto& http = context->session->http();
+  const auto credentials = context->session->credentials();
   const auto retry = aws::retry_policy_from(env);
   if (!retry) return std::unexpected(retry.error());
   auto sagemaker = aws::sagemaker_service(endpoints->sagemaker, endpoints->region);
   sagemaker.retry = *retry;
   auto logs = aws::logs_service(endpoints->logs, endpoints->region);
   logs.retry = *retry;
-  context->sagemaker =
-      std::make_unique<aws::SageMakerClient>(aws::JsonClient(*context->http, credentials, std::move(sagemaker)));
-  context->logs = std::make_unique<aws::LogsClient>(aws::JsonClient(*context->http, credentials, std::move(logs)));
+  context->sagemaker = std::make_unique<aws::SageMakerClient>(aws::JsonClient(http, credentials, std::move(sagemaker)));
+  context->logs = std::make_unique<aws::LogsClient>(aws::JsonClient(http, credentials, std::move(logs)));
   return context;
 }
 

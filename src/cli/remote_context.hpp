@@ -11,8 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "aws/credentials.hpp"
-#include "aws/http.hpp"
+#include "aws/curl/session.hpp"
 #include "aws/logs_client.hpp"
 #include "aws/sagemaker_client.hpp"
 #include "cli/aws_context.hpp"
@@ -39,8 +38,7 @@ Expected<RemoteEndpoints> resolve_remote_endpoints(const AwsFlags& flags, const 
 
 struct RemoteContext {
   RemoteEndpoints endpoints;
-  std::unique_ptr<aws::HttpClient> http;
-  std::unique_ptr<aws::CredentialsProvider> credentials;
+  std::unique_ptr<aws::Session> session;
   std::unique_ptr<aws::SageMakerClient> sagemaker;
   std::unique_ptr<aws::LogsClient> logs;
 };

@@ -7,8 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "aws/credentials.hpp"
-#include "aws/http.hpp"
+#include "aws/curl/session.hpp"
 #include "aws/s3/client.hpp"
 #include "jobs/reconcile.hpp"
 #include "util/environment.hpp"
@@ -25,8 +24,7 @@ private:
   util::EnvMap m_env;
   std::optional<std::string> m_region;
   std::optional<std::string> m_profile;
-  std::unique_ptr<aws::HttpClient> m_http;
-  std::unique_ptr<aws::CredentialsProvider> m_credentials;
+  std::unique_ptr<aws::Session> m_session;                           // made on the first upload to abort
   std::map<std::string, std::unique_ptr<aws::s3::Client>> m_clients; // by endpoint
 };
 
