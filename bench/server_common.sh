@@ -51,8 +51,8 @@ start_sagerun() { # MAX_INSTANCES: sets SERVER; jobs read and write moto's S3
   local port
   port=$(free_port)
   SAGERUN_PYTHON=${SAGERUN_PYTHON:-/usr/bin/python3} "$SAGERUN" server --port "$port" --state-dir "$TMP/state" \
-    --max-instances "$1" --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" \
-    --s3-endpoint-url "$MOTO" >"$TMP/server.out" 2>"$TMP/server.log" &
+    --max-instances "$1" --access-key "$AWS_ACCESS_KEY_ID" --secret-key-file <(echo "$AWS_SECRET_ACCESS_KEY") \
+    --jobs-get-api-key --s3-endpoint-url "$MOTO" >"$TMP/server.out" 2>"$TMP/server.log" &
   PIDS+=($!)
   SERVER=http://127.0.0.1:$port
   for _ in $(seq 200); do

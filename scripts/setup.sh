@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build g++ clang-19 clang-format-19 clang-tidy-19 libclang-rt-19-dev
-  nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev libcurl4-openssl-dev libdeflate-dev libcpp-httplib-dev
+  nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev libcurl4-openssl-dev libdeflate-dev libcpp-httplib-dev libboost-dev
   libsqlite3-dev libgtest-dev libgmock-dev googletest
   python3 python3-venv python3-numpy python3-sklearn
   hyperfine time debootstrap util-linux procps awscli curl openssl wrk

@@ -68,7 +68,7 @@ ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-san -j "$jobs" --output-on-fa
   -R '^e2e\.test_(train_supervision|train_args_env|local_native|jobs_lifecycle|server_api|aws_s3)$'
 
 stage "fuzzing (libFuzzer)"
-for target in config tar s3_xml job_request; do
+for target in config tar s3_xml job_request http_front; do
   corpus=$(mktemp -d)
   cp tests/fuzz/corpus/"${target#s3_}"/* "$corpus"/
   build-san/tests/fuzz/fuzz_"$target" -max_total_time="${SAGERUN_FUZZ_SECONDS:-15}" -max_len=65536 "$corpus" 2>&1 |
@@ -85,8 +85,10 @@ stage "clang-tidy"
 /usr/bin/python3 - build/compile_commands.json >"$prepare_log" <<'PY'
 import json, sys
 for entry in json.load(open(sys.argv[1])):
-    if "/Unity/" in entry["file"] and "/src/CMakeFiles/" in entry["file"]:
-        print(entry["file"])
+    # The unity batches, and the sources built on their own (SKIP_UNITY_BUILD_INCLUSION).
+    file = entry["file"]
+    if ("/Unity/" in file and "/src/CMakeFiles/" in file) or (file.endswith(".cpp") and "/src/" in file and "/CMakeFiles/" not in file):
+        print(file)
 PY
 xargs -P "$jobs" -n 1 clang-tidy-19 -p build --config-file=.clang-tidy --checks=-bugprone-suspicious-include \
   --extra-arg=-Wno-unknown-warning-option --quiet <"$prepare_log" 2>/dev/null

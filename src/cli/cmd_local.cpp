@@ -134,7 +134,9 @@ int cmd_run_job(Invocation& invocation) {
   RunnerFlags runner_flags;
   std::string root, name;
   int lock_fd = runner::k_lock_fd;
+  bool no_job_credentials = false;
   add_runner_flags(app, runner_flags);
+  app.add_flag("--no-job-credentials", no_job_credentials, "serve the job no credentials endpoint");
   app.add_option("--store", root)->required();
   app.add_option("--lock-fd", lock_fd);
   app.add_option("JOB", name)->required();
@@ -152,6 +154,7 @@ int cmd_run_job(Invocation& invocation) {
     return report(setup.error());
   }
   (*setup)->context.echo = runner::Echo::none;
+  if (no_job_credentials) (*setup)->context.credentials = nullptr; // the runner keeps its own
   auto status = runner::run_job(*access->store, std::move(*lock), name, (*setup)->context);
   if (!status) return report(status.error());
   return report_outcome(invocation, *access->jobs, name);

@@ -16,6 +16,9 @@
 #include "cli/local_runner.hpp"
 #include "server/server.hpp"
 #include "store/store.hpp"
+#include "util/environment.hpp"
+#include "util/files.hpp"
+#include "util/text.hpp"
 
 namespace sagerun::cli {
 namespace {
@@ -26,23 +29,45 @@ struct ServerFlags {
   std::string state_dir;
   int max_instances = 0;
   RunnerFlags runner; // --runtime, --docker: as `sagerun local` takes them
-  std::optional<std::string> access_key, secret_key;
+  std::optional<std::string> access_key, secret_key, secret_key_file;
+  bool jobs_get_api_key = false;
   std::optional<std::string> s3_endpoint;
   std::optional<std::string> region, profile;
   bool allow_local_uris = false;
-  int threads = 64;
+  int threads = 4;
 };
+
+// The secret of --access-key: from --secret-key-file, else SAGERUN_SERVER_SECRET_KEY; never from
+// argv, which every user of the machine can read.
+Expected<std::string> api_secret(const ServerFlags& flags, const util::EnvMap& env) {
+  if (flags.secret_key) {
+    return util::fail(util::ErrorKind::invalid_input,
+                      "--secret-key would put the secret in the process list, which every user of this machine can "
+                      "read: write it to a file only you can read and give --secret-key-file FILE (or set "
+                      "SAGERUN_SERVER_SECRET_KEY)");
+  }
+  if (flags.secret_key_file) {
+    auto text = util::read_file(*flags.secret_key_file);
+    if (!text) return util::fail(text.error().kind, "--secret-key-file: " + text.error().message);
+    const std::string secret(util::trim(*text));
+    if (secret.empty()) return util::fail(util::ErrorKind::invalid_input, "--secret-key-file: the file is empty");
+    return secret;
+  }
+  if (auto secret = util::lookup_nonempty(env, "SAGERUN_SERVER_SECRET_KEY")) return *secret;
+  return util::fail(util::ErrorKind::invalid_input,
+                    "--access-key needs its secret: --secret-key-file FILE, or SAGERUN_SERVER_SECRET_KEY");
+}
 
 // The keys requests must be signed with: the flags, else the credentials this server was
 // started with (the AWS CLI's chain).
-Expected<aws::Credentials> accepted_key(const ServerFlags& flags, const util::EnvMap& env) {
-  if (flags.access_key || flags.secret_key) {
-    if (!flags.access_key || !flags.secret_key || flags.access_key->empty() || flags.secret_key->empty()) {
-      return util::fail(util::ErrorKind::invalid_input, "--access-key and --secret-key go together");
-    }
-    return aws::Credentials{*flags.access_key, *flags.secret_key, ""};
+Expected<aws::Credentials> accepted_key(const ServerFlags& flags, const util::EnvMap& env, aws::Session& session) {
+  if (flags.access_key || flags.secret_key || flags.secret_key_file) {
+    if (!flags.access_key || flags.access_key->empty())
+      return util::fail(util::ErrorKind::invalid_input, "--secret-key-file goes with --access-key");
+    auto secret = api_secret(flags, env);
+    if (!secret) return std::unexpected(secret.error());
+    return aws::Credentials{*flags.access_key, *secret, ""};
   }
-  aws::Session session(env, flags.profile);
   auto resolved = session.provider().get();
   if (!resolved) {
     return util::fail(resolved.error().kind, "no access key for clients to sign with: give --access-key and "
@@ -79,15 +104,20 @@ int cmd_server(Invocation& invocation) {
   add_runner_flags(app, flags.runner);
   app.add_option("--access-key", flags.access_key,
                  "the access key clients sign with (default: this server's own AWS credentials)");
-  app.add_option("--secret-key", flags.secret_key, "its secret key");
+  app.add_option("--secret-key-file", flags.secret_key_file,
+                 "a file holding its secret key (or set SAGERUN_SERVER_SECRET_KEY)");
+  app.add_option("--secret-key", flags.secret_key, "refused: it would show the secret in the process list")->group("");
+  app.add_flag("--jobs-get-api-key", flags.jobs_get_api_key,
+               "serve jobs the server's credentials even when they are the key clients sign with (any job could "
+               "then create or stop jobs)");
   app.add_option("--s3-endpoint-url", flags.s3_endpoint,
                  "the S3 endpoint jobs read and write (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, or AWS)");
   app.add_option("--region", flags.region, "the region in ARNs and for the jobs' S3 (default: the AWS CLI's)");
   app.add_option("--profile", flags.profile, "the AWS profile for the server's credentials and the jobs'");
   app.add_flag("--allow-local-uris", flags.allow_local_uris,
                "also take file:// and absolute paths as job inputs and outputs (the service takes s3:// only)");
-  app.add_option("--threads", flags.threads, "HTTP worker threads, one per open connection")
-      ->check(CLI::Range(1, 4096));
+  app.add_option("--threads", flags.threads, "threads answering requests (an open connection costs none)")
+      ->check(CLI::Range(1, 256));
   if (auto done = invocation.parse()) return *done;
 
   // Before any thread starts: the stop signals are taken by sigwait below, and a client that
@@ -100,8 +130,19 @@ int cmd_server(Invocation& invocation) {
   ::signal(SIGPIPE, SIG_IGN);
 
   const auto& env = invocation.env();
-  auto key = accepted_key(flags, env);
+  aws::Session session(env, flags.profile);
+  auto key = accepted_key(flags, env, session);
   if (!key) return report(key.error());
+  // The jobs get the server's own credentials (through their runner's endpoint): never the key
+  // that signs the API, unless the user says so.
+  const auto jobs_key = session.provider().get();
+  const bool same_key = jobs_key && jobs_key->access_key_id == key->access_key_id;
+  const bool job_credentials = !same_key || flags.jobs_get_api_key;
+  if (!job_credentials) {
+    std::fprintf(stderr,
+                 "sagerun: server: jobs get no AWS credentials: this server's own are the key clients sign with. "
+                 "Give clients a key of their own (--access-key with --secret-key-file), or --jobs-get-api-key\n");
+  }
 
   server::ServerOptions options;
   options.host = flags.host;
@@ -109,6 +150,7 @@ int cmd_server(Invocation& invocation) {
   options.store_root = flags.state_dir.empty() ? store::default_root(env) : std::filesystem::path(flags.state_dir);
   options.store_root = std::filesystem::absolute(options.store_root).lexically_normal();
   options.env = env;
+  options.env.erase("SAGERUN_SERVER_SECRET_KEY"); // the runners, and so the jobs, never see it
   options.max_instances = flags.max_instances > 0 ? flags.max_instances
                                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   options.keys = {*key};
@@ -125,6 +167,7 @@ int cmd_server(Invocation& invocation) {
   options.runner.s3_endpoint = flags.s3_endpoint.value_or("");
   options.runner.region = options.region;
   options.runner.profile = flags.profile.value_or("");
+  options.runner.job_credentials = job_credentials;
 
   auto server = server::Server::start(options);
   if (!server) return report(server.error());
@@ -142,13 +185,7 @@ int cmd_server(Invocation& invocation) {
   const int signal = wait_for_stop_signal();
   std::fprintf(stderr, "sagerun: server: %s, stopping (running jobs go on; a restart takes them over)\n",
                strsignal(signal));
-  if (!(*server)->stop()) {
-    // HTTP workers still held by clients: nothing of theirs needs saving (every job's state is in
-    // the store), so the process ends now rather than when the clients let go.
-    std::fprintf(stderr, "sagerun: server: stopped (client connections dropped)\n");
-    std::fflush(stderr);
-    std::_Exit(k_exit_ok);
-  }
+  (*server)->stop();
   return k_exit_ok;
 }
 

@@ -110,7 +110,8 @@ Expected<Entry> locate_script(const contract::Paths& paths, const contract::Trai
   // Rule 1: script mode.
   if (!mode.program.empty()) {
     if (!mode.submit_directory.empty()) {
-      if (auto fetched = fetch_submit_directory(mode.submit_directory, paths.code(), env); !fetched) {
+      if (auto fetched = fetch_submit_directory(mode.submit_directory, paths.code(), env, extraction_budget(paths));
+          !fetched) {
         return std::unexpected(fetched.error());
       }
       if (auto entry = try_folder(paths.code(), mode.program); !entry.name.empty()) {

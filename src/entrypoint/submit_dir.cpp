@@ -1,6 +1,9 @@
 #include "entrypoint/submit_dir.hpp"
 
+#include <sys/statvfs.h>
 #include <unistd.h>
+
+#include <nlohmann/json.hpp>
 
 #include "aws/credentials.hpp"
 #include "aws/mini_http.hpp"
@@ -19,7 +22,8 @@ namespace {
 
 // Downloads s3://bucket/key.tar.gz next to code/ with the credentials the platform gave the
 // container (AWS_CONTAINER_CREDENTIALS_*, else the rest of the chain), then extracts it.
-Expected<void> fetch_from_s3(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env) {
+Expected<void> fetch_from_s3(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env,
+                             uint64_t max_bytes) {
   auto location = aws::s3::parse_uri(uri);
   if (!location) return std::unexpected(location.error());
   auto config = aws::s3::resolve_config(env, std::nullopt, std::nullopt, std::nullopt);
@@ -36,7 +40,7 @@ Expected<void> fetch_from_s3(const std::string& uri, const fs::path& code_dir, c
   if (!downloaded) {
     return util::fail(downloaded.error().kind, "sagemaker_submit_directory " + uri + ": " + downloaded.error().message);
   }
-  auto stats = util::extract_tar(archive, code_dir);
+  auto stats = util::extract_tar(archive, code_dir, max_bytes);
   ::unlink(archive.c_str());
   if (!stats) return util::fail(stats.error().kind, "sagemaker_submit_directory " + uri + ": " + stats.error().message);
   util::log::info("downloaded " + uri + " (" + std::to_string(downloaded->size) + " bytes) and extracted it into " +
@@ -46,8 +50,28 @@ Expected<void> fetch_from_s3(const std::string& uri, const fs::path& code_dir, c
 
 } // namespace
 
-Expected<void> fetch_submit_directory(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env) {
-  if (uri.starts_with("s3://")) return fetch_from_s3(uri, code_dir, env);
+uint64_t extraction_budget(const contract::Paths& paths) {
+  if (auto text = util::read_file(paths.training_job_config_file())) {
+    const auto config = nlohmann::json::parse(*text, nullptr, false);
+    if (config.is_object()) {
+      const auto resources = config.find("ResourceConfig");
+      if (resources != config.end() && resources->is_object()) {
+        const auto volume = resources->find("VolumeSizeInGB");
+        if (volume != resources->end() && volume->is_number_unsigned() && volume->get<uint64_t>() > 0)
+          return volume->get<uint64_t>() << 30;
+      }
+    }
+  }
+  struct statvfs space{};
+  fs::path folder = paths.code();
+  while (!folder.empty() && ::statvfs(folder.c_str(), &space) != 0 && folder != folder.parent_path())
+    folder = folder.parent_path();
+  return space.f_frsize > 0 ? static_cast<uint64_t>(space.f_bavail) * space.f_frsize : util::k_no_limit;
+}
+
+Expected<void> fetch_submit_directory(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env,
+                                      uint64_t max_bytes) {
+  if (uri.starts_with("s3://")) return fetch_from_s3(uri, code_dir, env, max_bytes);
   fs::path source = uri.starts_with("file://") ? fs::path(uri.substr(7)) : fs::path(uri);
   if (util::is_dir(source)) {
     std::error_code ec;
@@ -62,7 +86,7 @@ Expected<void> fetch_submit_directory(const std::string& uri, const fs::path& co
     return {};
   }
   if (util::is_file(source)) {
-    auto stats = util::extract_tar(source, code_dir);
+    auto stats = util::extract_tar(source, code_dir, max_bytes);
     if (!stats) return util::fail(stats.error().kind, "sagemaker_submit_directory: " + stats.error().message);
     util::log::info("extracted " + uri + " into " + code_dir.string() + " (" + std::to_string(stats->files) +
                     " files)");

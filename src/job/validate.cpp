@@ -10,6 +10,7 @@
 // validates anything; here those are errors in the same list ("Member must be a string",
 // "Unknown parameter 'X' …"), so one message says everything that is wrong.
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <set>
 #include <string>
@@ -271,6 +272,31 @@ private:
   std::vector<std::string> m_errors;
 };
 
+// A checkpoint folder is a path inside the host: absolute, with no '.' or '..' to climb by, and
+// not one of the folders the contract fills (the configs, the data, the code, the model).
+std::string checkpoint_path_problem(const std::string& path) {
+  if (!path.starts_with('/')) return "Member must be an absolute path (like /opt/ml/checkpoints)";
+  std::string_view rest(path);
+  while (!rest.empty()) {
+    const size_t slash = rest.find('/');
+    const std::string_view part = rest.substr(0, slash);
+    if (part == "." || part == "..") return "Member must be a path without '.' or '..' components";
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  }
+  const std::string normal = std::filesystem::path(path).lexically_normal().string();
+  const std::string trimmed = normal.size() > 1 && normal.ends_with('/') ? normal.substr(0, normal.size() - 1) : normal;
+  for (const char* reserved : {"/opt/ml", "/opt/ml/input", "/opt/ml/code", "/opt/ml/model", "/opt/ml/output", "/"}) {
+    const std::string folder(reserved);
+    const bool inside =
+        trimmed == folder || (folder != "/" && folder != "/opt/ml" && trimmed.starts_with(folder + "/"));
+    if (inside) {
+      return "Member must not be " + folder + (folder == "/" || folder == "/opt/ml" ? "" : " or inside it") +
+             ": the training contract fills that folder; use /opt/ml/checkpoints or a folder of your own";
+    }
+  }
+  return "";
+}
+
 const json* find_object(const json& parent, const char* key) {
   const auto it = parent.find(key);
   return it != parent.end() && it->is_object() ? &*it : nullptr;
@@ -286,8 +312,14 @@ void semantic_checks(const json& request, UriPolicy policy, Walker& walker) {
       if (!channel.is_object()) continue;
       const std::string path = "inputDataConfig." + std::to_string(i + 1) + ".member";
       if (const auto name = channel.find("ChannelName"); name != channel.end() && name->is_string()) {
-        if (!seen.insert(name->get<std::string>()).second)
+        const auto& text = name->get_ref<const std::string&>();
+        if (text == "." || text == "..") {
+          walker.fail(*name, path + ".channelName",
+                      "Member must not be '.' or '..': a channel name is the name of its folder under "
+                      "/opt/ml/input/data");
+        } else if (!seen.insert(text).second) {
           walker.fail(*name, path + ".channelName", "Member must be unique: channel names must differ");
+        }
       }
       if (const json* source = find_object(channel, "DataSource")) {
         const auto given = std::ranges::count_if(std::array{"S3DataSource", "FileSystemDataSource", "DatasetSource"},
@@ -299,6 +331,16 @@ void semantic_checks(const json& request, UriPolicy policy, Walker& walker) {
           walker.fail(*source, path + ".dataSource",
                       "Member must have exactly one of s3DataSource, fileSystemDataSource, datasetSource");
       }
+    }
+  }
+  if (const json* checkpoint = find_object(request, "CheckpointConfig")) {
+    if (const auto local = checkpoint->find("LocalPath"); local != checkpoint->end() && local->is_string()) {
+      // Only a path the model's own constraints let through (one error per value, as the service).
+      const bool model_refused = std::ranges::any_of(walker.errors(), [](const std::string& error) {
+        return error.find("at 'checkpointConfig.localPath'") != std::string::npos;
+      });
+      auto problem = model_refused ? std::string() : checkpoint_path_problem(local->get_ref<const std::string&>());
+      if (!problem.empty()) walker.fail(*local, "checkpointConfig.localPath", problem);
     }
   }
   if (policy == UriPolicy::sagemaker) {

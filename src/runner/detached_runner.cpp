@@ -21,6 +21,7 @@ Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::f
   if (!command.s3_endpoint.empty()) argv.insert(argv.end(), {"--endpoint-url", command.s3_endpoint});
   if (!command.region.empty()) argv.insert(argv.end(), {"--region", command.region});
   if (!command.profile.empty()) argv.insert(argv.end(), {"--profile", command.profile});
+  if (!command.job_credentials) argv.emplace_back("--no-job-credentials");
   argv.push_back(name);
   const auto args = util::argv_pointers(argv);
 

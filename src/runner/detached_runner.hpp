@@ -21,7 +21,8 @@ struct RunnerCommand {
   std::string docker = "docker";
   std::string s3_endpoint; // --endpoint-url for the runner's S3 client; empty: its environment's
   std::string region;
-  std::string profile; // --profile for the runner's credentials; empty: its environment's
+  std::string profile;         // --profile for the runner's credentials; empty: its environment's
+  bool job_credentials = true; // false: the jobs get no credentials endpoint (--no-job-credentials)
 };
 
 Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& store_root,

@@ -43,7 +43,8 @@ public:
     }
     argv.insert(argv.end(), {"-v", host.tree.string() + ":/opt/ml"});
     if (!host.checkpoint_local_path.empty() && !host.checkpoint_local_path.starts_with("/opt/ml/")) {
-      argv.insert(argv.end(), {"-v", host.checkpoint_dir.string() + ":" + host.checkpoint_local_path});
+      const auto target = std::filesystem::path(host.checkpoint_local_path).lexically_normal().string();
+      argv.insert(argv.end(), {"-v", host.checkpoint_dir.string() + ":" + target});
     }
     if (m_options.gpus) argv.insert(argv.end(), {"--gpus", "all"});
     util::EnvMap client_env = m_options.client_env;

@@ -1,5 +1,6 @@
 #include "runner/host_tree.hpp"
 
+#include "contract/config.hpp"
 #include "store/job_folder.hpp"
 #include "util/atomic_file.hpp"
 #include "util/files.hpp"
@@ -46,9 +47,13 @@ nlohmann::json input_data_config_json(const job::TrainingJobRequest& request) {
 }
 
 fs::path checkpoint_folder(const job::TrainingJobRequest& request, const contract::Paths& host) {
-  const std::string local = request.checkpoint ? request.checkpoint->local_path : "/opt/ml/checkpoints";
-  const std::string base = std::string(contract::k_default_base_dir) + "/";
-  if (local.starts_with(base)) return host.base() / local.substr(base.size());
+  const fs::path local =
+      fs::path(request.checkpoint ? request.checkpoint->local_path : "/opt/ml/checkpoints").lexically_normal();
+  // Validation refuses '..'; this holds even for a request that skipped it: the folder is the
+  // tree's own, whatever the path says.
+  const fs::path inside = local.lexically_relative(contract::k_default_base_dir);
+  const bool under_tree = !inside.empty() && inside != "." && *inside.begin() != "..";
+  if (under_tree && local.is_absolute()) return host.base() / inside;
   // A LocalPath outside /opt/ml gets a folder of its own beside the tree's.
   return host.checkpoints();
 }
@@ -59,6 +64,12 @@ Expected<void> write_host_tree(const job::TrainingJobRequest& request, int host_
     if (auto made = util::make_directories(folder); !made) return made;
   }
   for (const auto& channel : request.channels) {
+    // A channel's name is its folder's: "." or ".." would write into input/ itself.
+    if (!contract::valid_channel_name(channel.name)) {
+      return util::fail(util::ErrorKind::invalid_input,
+                        "InputDataConfig: the channel name '" + channel.name +
+                            "' cannot name a folder (letters, digits, '.', '-' and '_'; not '.' or '..')");
+    }
     if (auto made = util::make_directories(host.channel(channel.name)); !made) return made;
   }
   nlohmann::json hyperparameters = nlohmann::json::object();

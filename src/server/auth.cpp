@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -165,9 +166,26 @@ ApiResult<VerifiedCaller> Verifier::verify(const IncomingRequest& request, WallC
   const size_t question = request.target.find('?');
   input.path = request.target.substr(0, question);
   if (question != std::string::npos) input.query = request.target.substr(question + 1);
-  bool host_signed = false;
-  for (const auto name : split(authorization->signed_headers, ';')) {
-    host_signed = host_signed || name == "host";
+  const auto signed_names = split(authorization->signed_headers, ';');
+  const auto is_signed = [&](std::string_view name) {
+    return std::ranges::find(signed_names, name) != signed_names.end();
+  };
+  // What says when and what: a signature that leaves them out could be replayed later, or as
+  // another operation (X-Amz-Target names it in the JSON protocols).
+  if (!is_signed("host")) {
+    return forbidden("IncompleteSignatureException",
+                     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  const std::string_view date_header = amz_date ? "x-amz-date" : "date";
+  if (!is_signed(date_header)) {
+    return forbidden("IncompleteSignatureException", "'" + std::string(amz_date ? "X-Amz-Date" : "Date") +
+                                                         "' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  if (aws::find_header(request.headers, "X-Amz-Target") && !is_signed("x-amz-target")) {
+    return forbidden("IncompleteSignatureException",
+                     "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  for (const auto name : signed_names) {
     bool found = false;
     for (const auto& [header_name, value] : request.headers) {
       if (header_name.size() != name.size()) continue;
@@ -182,10 +200,6 @@ ApiResult<VerifiedCaller> Verifier::verify(const IncomingRequest& request, WallC
       found = true;
     }
     if (!found) input.headers.emplace_back(std::string(name), "");
-  }
-  if (!host_signed) {
-    return forbidden("IncompleteSignatureException",
-                     "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
   input.payload_hash = aws::sha256_hex(request.body);
   const aws::SigningScope signing{std::string(scope[2]), std::string(scope[3]), *time};

@@ -4,6 +4,7 @@
 // the access key it names, and compared in constant time. Errors are the services' own:
 //   no Authorization header           403 MissingAuthenticationTokenException
 //   a malformed one                   403 IncompleteSignatureException
+//   host, the date header or (when sent) X-Amz-Target left unsigned: the same
 //   an unknown access key (or token)  403 UnrecognizedClientException
 //   a date more than 15 min off       403 InvalidSignatureException "Signature expired: …"
 //   any other mismatch                403 InvalidSignatureException

@@ -1,16 +1,28 @@
 #include "server/http_front.hpp"
 
 #include <openssl/rand.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <cstdio>
+#include <thread>
+#include <vector>
 
-#include <httplib.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 
 #include "server/json_text.hpp"
 
 namespace sagerun::server {
 namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
 
 constexpr const char* k_content_type = "application/x-amz-json-1.1";
 constexpr std::string_view k_sagemaker_prefix = "SageMaker.";
@@ -32,82 +44,72 @@ std::string request_id() {
   return text;
 }
 
-void reply(httplib::Response& response, int status, const std::string& body) {
-  response.status = status;
-  response.set_header("x-amzn-RequestId", request_id());
-  response.set_content(body, k_content_type);
+HttpAnswer error_answer(const ApiError& error) { return {error.http_status, error.type, error_body(error)}; }
+
+// A connection that is never answered on may hold a file descriptor each: let the server hold as
+// many as the hard limit allows.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
-void reply_error(httplib::Response& response, const ApiError& error) {
-  response.set_header("x-amzn-ErrorType", error.type);
-  reply(response, error.http_status, error_body(error));
+using RequestParser = http::request_parser<http::string_body>;
+
+void configure(RequestParser& parser, const HttpLimits& limits) {
+  parser.header_limit(static_cast<uint32_t>(limits.header_bytes));
+  parser.body_limit(limits.body_bytes);
+}
+
+IncomingRequest to_incoming(const http::request<http::string_body>& request) {
+  IncomingRequest incoming;
+  incoming.method = std::string(request.method_string());
+  incoming.target = std::string(request.target());
+  for (const auto& field : request)
+    incoming.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  incoming.body = request.body();
+  return incoming;
+}
+
+HttpAnswer refusal(int status, const std::string& why) {
+  const std::string type = status == 413 ? "RequestEntityTooLarge" : "BadRequest";
+  return {status, type, error_body({status, type, "sagerun server: " + why})};
 }
 
 } // namespace
 
-HttpFront::HttpFront(const Verifier& verifier, SageMakerApi& sagemaker, LogsApi& logs, int threads)
-    : m_verifier(verifier), m_sagemaker(sagemaker), m_logs(logs), m_http(std::make_unique<httplib::Server>()) {
-  const auto pool = static_cast<size_t>(std::max(threads, 1));
-  m_http->new_task_queue = [pool] { return new httplib::ThreadPool(pool); };
-  // Clients (the CLI, boto3, load generators) keep their connections: do not close them every
-  // few requests.
-  m_http->set_keep_alive_max_count(1000000);
-  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the
-  // client's delayed ACK hold every response back ~40 ms.
-  m_http->set_tcp_nodelay(true);
-  m_http->set_keep_alive_timeout(30);
-  m_http->set_payload_max_length(16 * 1024 * 1024);
-  auto handler = [this](const httplib::Request& request, httplib::Response& response) { handle(request, response); };
-  m_http->Post(".*", handler);
-  m_http->Get(".*", handler);
-  m_http->Put(".*", handler);
-  m_http->Delete(".*", handler);
-  m_http->Patch(".*", handler);
-  m_http->set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, const std::exception_ptr& error) {
-        std::string what = "unexpected error";
-        try {
-          if (error) std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-          what = "unexpected error (not a std::exception)";
-        }
-        reply_error(response, {500, "InternalFailure", "sagerun server: " + what});
-      });
+HttpAnswer answer_bytes(const ApiDispatch& dispatch, std::string_view bytes, const HttpLimits& limits) {
+  RequestParser parser;
+  configure(parser, limits);
+  parser.eager(true);
+  beast::error_code error;
+  size_t used = 0;
+  while (!error && !parser.is_done() && used < bytes.size())
+    used += parser.put(net::buffer(bytes.data() + used, bytes.size() - used), error);
+  if (error == http::error::body_limit) return refusal(413, "the request body is over 16 MiB");
+  if (error == http::error::header_limit) return refusal(431, "the request's headers are over 64 KiB");
+  if (error || !parser.is_done()) return refusal(400, "the request is not HTTP/1.1 that can be read");
+  return dispatch.answer(to_incoming(parser.get()));
 }
 
-HttpFront::~HttpFront() { stop(); }
-
-Expected<int> HttpFront::bind(const std::string& host, int port) {
-  const int bound = port == 0 ? m_http->bind_to_any_port(host) : (m_http->bind_to_port(host, port) ? port : -1);
-  if (bound <= 0) {
-    return util::fail(util::ErrorKind::io, "cannot listen on " + host + ":" + std::to_string(port) +
-                                               " (in use, or not an address of this machine)");
+HttpAnswer ApiDispatch::answer(const IncomingRequest& request) const {
+  try {
+    return dispatch(request);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sagerun: server: internal error answering a request: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "sagerun: server: internal error answering a request\n");
   }
-  return bound;
+  return error_answer({500, "InternalFailure", "sagerun server: internal error; the server's log says more"});
 }
 
-void HttpFront::listen() { m_http->listen_after_bind(); }
+HttpAnswer ApiDispatch::dispatch(const IncomingRequest& request) const {
+  auto caller = m_verifier.verify(request, std::chrono::system_clock::now());
+  if (!caller) return error_answer(caller.error());
 
-void HttpFront::stop() {
-  if (m_http) m_http->stop();
-}
-
-bool HttpFront::running() const { return m_http->is_running(); }
-
-void HttpFront::handle(const httplib::Request& request, httplib::Response& response) {
-  IncomingRequest incoming;
-  incoming.method = request.method;
-  incoming.target = request.target.empty() ? request.path : request.target;
-  incoming.headers.reserve(request.headers.size());
-  for (const auto& [name, value] : request.headers)
-    incoming.headers.emplace_back(name, value);
-  incoming.body = request.body;
-  auto caller = m_verifier.verify(incoming, std::chrono::system_clock::now());
-  if (!caller) return reply_error(response, caller.error());
-
-  const std::string target = request.get_header_value("X-Amz-Target");
+  const std::string target = aws::find_header(request.headers, "X-Amz-Target").value_or("");
   std::string_view operation = target;
   std::string_view service;
   if (operation.starts_with(k_sagemaker_prefix)) {
@@ -120,23 +122,215 @@ void HttpFront::handle(const httplib::Request& request, httplib::Response& respo
   const bool served = request.method == "POST" && ((service == "sagemaker" && SageMakerApi::serves(operation)) ||
                                                    (service == "logs" && LogsApi::serves(operation)));
   if (!served) {
-    return reply_error(response, {400, "UnknownOperationException",
-                                  "sagerun server does not serve '" + target + "' (" + request.method +
-                                      "); it serves SageMaker Create/Describe/List/StopTrainingJob and CloudWatch "
-                                      "Logs DescribeLogStreams, GetLogEvents, FilterLogEvents"});
+    return error_answer({400, "UnknownOperationException",
+                         "sagerun server does not serve '" + target + "' (" + request.method +
+                             "); it serves SageMaker Create/Describe/List/StopTrainingJob and CloudWatch Logs "
+                             "DescribeLogStreams, GetLogEvents, FilterLogEvents"});
   }
   if (caller->service != service) {
-    return reply_error(response, {403, "InvalidSignatureException",
-                                  "Credential should be scoped to correct service: '" + std::string(service) + "'. "});
+    return error_answer({403, "InvalidSignatureException",
+                         "Credential should be scoped to correct service: '" + std::string(service) + "'. "});
   }
   const auto body =
       request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body, nullptr, false);
-  if (!body.is_object()) {
-    return reply_error(response, {400, "SerializationException", "The request body is not a JSON object"});
-  }
+  if (!body.is_object()) return error_answer({400, "SerializationException", "The request body is not a JSON object"});
   auto result = service == "sagemaker" ? m_sagemaker.call(operation, body) : m_logs.call(operation, body);
-  if (!result) return reply_error(response, result.error());
-  reply(response, 200, *result);
+  if (!result) return error_answer(result.error());
+  return {200, "", std::move(*result)};
 }
+
+namespace {
+
+// One connection: read a request (idle wait, header deadline, body gaps), answer it, again.
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+  Connection(tcp::socket socket, const ApiDispatch& dispatch, const HttpLimits& limits)
+      : m_stream(std::move(socket)), m_dispatch(dispatch), m_limits(limits) {}
+
+  void start() { wait_for_request(); }
+
+private:
+  // Between requests only a byte is awaited (an idle connection); its header deadline starts then.
+  void wait_for_request() {
+    if (m_buffer.size() > 0) return read_header();
+    m_stream.expires_after(m_limits.idle);
+    m_stream.async_read_some(m_buffer.prepare(4096),
+                             [self = shared_from_this()](beast::error_code error, size_t bytes) {
+                               if (error) return self->close();
+                               self->m_buffer.commit(bytes);
+                               self->read_header();
+                             });
+  }
+
+  void read_header() {
+    m_parser.emplace();
+    configure(*m_parser, m_limits);
+    m_stream.expires_after(m_limits.header_time);
+    http::async_read_header(m_stream, m_buffer, *m_parser,
+                            [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
+  }
+
+  void on_header(const beast::error_code& error) {
+    if (error == http::error::header_limit) return refuse(431, "the request's headers are over 64 KiB");
+    // A Content-Length over the limit is refused from the headers alone.
+    if (error == http::error::body_limit) return refuse(413, "the request body is over 16 MiB");
+    if (error == beast::error::timeout) return close(); // 10 s for the headers, and gone
+    if (error) return refuse_malformed(error);
+    after_header();
+  }
+
+  void after_header() {
+    const auto& request = m_parser->get();
+    if (beast::iequals(request[http::field::expect], "100-continue") && !m_parser->is_done()) {
+      auto proceed = std::make_shared<http::response<http::empty_body>>(http::status::continue_, request.version());
+      m_stream.expires_after(m_limits.write_time);
+      http::async_write(m_stream, *proceed, [self = shared_from_this(), proceed](beast::error_code error, size_t) {
+        if (error) return self->close();
+        self->read_body();
+      });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (m_parser->is_done()) return answer();
+    m_stream.expires_after(m_limits.body_gap); // renewed for every read: the body must keep coming
+    http::async_read_some(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code error, size_t) {
+      if (error == http::error::body_limit) return self->refuse(413, "the request body is over 16 MiB");
+      if (error == beast::error::timeout) return self->close(); // nobody is sending: nobody to answer
+      if (error) return self->refuse_malformed(error);
+      self->read_body();
+    });
+  }
+
+  void answer() {
+    const auto& request = m_parser->get();
+    auto answered = m_dispatch.answer(to_incoming(request));
+    respond(answered.status, answered.error_type, std::move(answered.body), request.keep_alive());
+  }
+
+  void refuse_malformed(const beast::error_code& error) {
+    if (error == http::error::end_of_stream || error == net::error::eof || error == net::error::connection_reset ||
+        error == net::error::operation_aborted) {
+      return close();
+    }
+    refuse(400, "the request is not HTTP/1.1 that can be read (" + error.message() + ")");
+  }
+
+  // An answer that ends the connection: what was sent cannot be trusted to frame the next request.
+  void refuse(int status, const std::string& why) {
+    auto refused = refusal(status, why);
+    respond(refused.status, refused.error_type, std::move(refused.body), false);
+  }
+
+  void respond(int status, const std::string& error_type, std::string body, bool keep_alive) {
+    m_response = {};
+    m_response.version(11);
+    m_response.result(static_cast<unsigned>(status));
+    m_response.set(http::field::content_type, k_content_type);
+    m_response.set("x-amzn-RequestId", request_id());
+    if (!error_type.empty()) m_response.set("x-amzn-ErrorType", error_type);
+    m_response.keep_alive(keep_alive);
+    m_response.body() = std::move(body);
+    m_response.prepare_payload();
+    m_stream.expires_after(m_limits.write_time);
+    http::async_write(m_stream, m_response, [self = shared_from_this(), keep_alive](beast::error_code error, size_t) {
+      if (error || !keep_alive) return self->close();
+      self->m_parser.reset();
+      self->wait_for_request();
+    });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    m_stream.close();
+  }
+
+  beast::tcp_stream m_stream;
+  const ApiDispatch& m_dispatch;
+  const HttpLimits& m_limits;
+  beast::flat_buffer m_buffer;
+  std::optional<RequestParser> m_parser;
+  http::response<http::string_body> m_response;
+};
+
+} // namespace
+
+struct HttpFront::State {
+  State(const ApiDispatch& dispatch_, int threads_, HttpLimits limits_)
+      : dispatch(dispatch_), threads(std::max(threads_, 1)), limits(limits_), io(threads), acceptor(io), retry(io) {}
+
+  void accept() {
+    acceptor.async_accept(net::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
+      if (error == net::error::operation_aborted || !acceptor.is_open()) return;
+      if (error) {
+        // Out of descriptors (or another passing failure): wait, rather than spin on it.
+        retry.expires_after(std::chrono::milliseconds(50));
+        retry.async_wait([this](beast::error_code) { accept(); });
+        return;
+      }
+      beast::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Connection>(std::move(socket), dispatch, limits)->start();
+      accept();
+    });
+  }
+
+  const ApiDispatch& dispatch;
+  const int threads;
+  const HttpLimits limits;
+  net::io_context io;
+  tcp::acceptor acceptor;
+  net::steady_timer retry;
+  std::atomic<bool> serving{false};
+};
+
+HttpFront::HttpFront(const ApiDispatch& dispatch, int threads, HttpLimits limits)
+    : m_state(std::make_unique<State>(dispatch, threads, limits)) {}
+
+HttpFront::~HttpFront() { stop(); }
+
+Expected<int> HttpFront::bind(const std::string& host, int port) {
+  beast::error_code error;
+  const auto address = net::ip::make_address(host, error);
+  const auto fail = [&](const std::string& why) {
+    return util::fail(util::ErrorKind::io, "cannot listen on " + host + ":" + std::to_string(port) + " (" + why + ")");
+  };
+  if (error) return fail("not an IP address: give one such as 127.0.0.1 or 0.0.0.0");
+  auto& acceptor = m_state->acceptor;
+  const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
+  acceptor.open(endpoint.protocol(), error);
+  if (!error) acceptor.set_option(net::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(net::socket_base::max_listen_connections, error);
+  if (error) {
+    acceptor.close(error);
+    return fail(error == net::error::address_in_use ? "in use" : error.message());
+  }
+  raise_descriptor_limit();
+  return static_cast<int>(acceptor.local_endpoint().port());
+}
+
+void HttpFront::listen() {
+  auto& state = *m_state;
+  state.accept();
+  std::vector<std::thread> helpers;
+  for (int i = 1; i < state.threads; ++i)
+    helpers.emplace_back([&state] { state.io.run(); });
+  state.serving = true;
+  state.io.run();
+  state.serving = false;
+  for (auto& helper : helpers)
+    helper.join();
+}
+
+void HttpFront::stop() {
+  if (!m_state) return;
+  m_state->io.stop();
+}
+
+bool HttpFront::running() const { return m_state->serving; }
 
 } // namespace sagerun::server

@@ -3,7 +3,18 @@
 // ("SageMaker.<Operation>", "Logs_20140328.<Operation>"). Every request is SigV4-verified
 // first; the credential scope's service must be the target's ("sagemaker" or "logs").
 // Responses are JSON 1.1 (application/x-amz-json-1.1) with an x-amzn-RequestId.
+//
+// No client can stall it (Boost.Beast over Asio, event-driven: a connection costs a socket and
+// its buffer, never a thread while it waits):
+//   - request headers must be complete within 10 s of their first byte (else 408, closed), and
+//     within 64 KiB (431);
+//   - a body must keep arriving: 10 s without a byte closes the connection; a body over 16 MiB is
+//     refused (413) when its 16 MiB + 1st byte arrives, chunked or not;
+//   - an idle keep-alive connection is closed after 60 s; a response must be taken within 30 s;
+//   - the listen backlog is the system's maximum (SOMAXCONN).
+// Requests are answered on `threads` threads, in the order each connection sends them.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -12,17 +23,47 @@
 #include "server/sagemaker_api.hpp"
 #include "util/error.hpp"
 
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-} // namespace httplib
-
 namespace sagerun::server {
+
+struct HttpLimits {
+  std::chrono::milliseconds header_time{std::chrono::seconds(10)}; // from the request's first byte
+  std::chrono::milliseconds body_gap{std::chrono::seconds(10)};    // longest wait for a body byte
+  std::chrono::milliseconds idle{std::chrono::seconds(60)};        // between requests
+  std::chrono::milliseconds write_time{std::chrono::seconds(30)};  // for a response to be taken
+  size_t header_bytes = 64 * 1024;
+  size_t body_bytes = 16 * 1024 * 1024;
+};
+
+// What the front hands a request to, and what it answers: the status, the error type (empty on
+// success) and the JSON body. Separate from the sockets so the fuzzer drives it directly.
+struct HttpAnswer {
+  int status = 200;
+  std::string error_type;
+  std::string body;
+};
+
+class ApiDispatch {
+public:
+  ApiDispatch(const Verifier& verifier, SageMakerApi& sagemaker, LogsApi& logs)
+      : m_verifier(verifier), m_sagemaker(sagemaker), m_logs(logs) {}
+  // Never throws: an unexpected error is a 500 InternalFailure (its text to stderr, not the client).
+  HttpAnswer answer(const IncomingRequest& request) const;
+
+private:
+  HttpAnswer dispatch(const IncomingRequest& request) const;
+
+  const Verifier& m_verifier;
+  SageMakerApi& m_sagemaker;
+  LogsApi& m_logs;
+};
+
+// One request read from `bytes` as a connection reads it (the same parser and limits) and
+// answered: for the fuzzer, which has no sockets. An incomplete request is answered 400.
+HttpAnswer answer_bytes(const ApiDispatch& dispatch, std::string_view bytes, const HttpLimits& limits = {});
 
 class HttpFront {
 public:
-  HttpFront(const Verifier& verifier, SageMakerApi& sagemaker, LogsApi& logs, int threads);
+  HttpFront(const ApiDispatch& dispatch, int threads, HttpLimits limits = {});
   ~HttpFront();
   HttpFront(const HttpFront&) = delete;
   HttpFront& operator=(const HttpFront&) = delete;
@@ -31,16 +72,13 @@ public:
   Expected<int> bind(const std::string& host, int port);
   // Serves until stop(); blocks.
   void listen();
+  // Ends serving at once: open connections are closed, requests being answered finish first.
   void stop();
   bool running() const;
 
 private:
-  void handle(const httplib::Request& request, httplib::Response& response);
-
-  const Verifier& m_verifier;
-  SageMakerApi& m_sagemaker;
-  LogsApi& m_logs;
-  std::unique_ptr<httplib::Server> m_http;
+  struct State;
+  std::unique_ptr<State> m_state;
 };
 
 } // namespace sagerun::server

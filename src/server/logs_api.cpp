@@ -26,11 +26,14 @@ struct Position {
   size_t index = 0;
 };
 
+// No stream holds this many events: a larger index was not made here (and could wrap round).
+constexpr size_t k_max_position = size_t{1} << 48;
+
 std::optional<Position> parse_position(const std::string& token) {
   if (token.size() < 3 || (token[0] != 'f' && token[0] != 'b') || token[1] != '/') return std::nullopt;
   size_t index = 0;
   const auto [ptr, ec] = std::from_chars(token.data() + 2, token.data() + token.size(), index);
-  if (ec != std::errc() || ptr != token.data() + token.size()) return std::nullopt;
+  if (ec != std::errc() || ptr != token.data() + token.size() || index > k_max_position) return std::nullopt;
   return Position{token[0], index};
 }
 
@@ -173,7 +176,7 @@ ApiResult<std::string> LogsApi::describe_log_streams(const json& body) {
   for (size_t i = offset; i < rows.size() && page.size() < limit; ++i)
     page.push_back(std::move(rows[i].item));
   json out = {{"logStreams", std::move(page)}};
-  if (offset + limit < rows.size()) out["nextToken"] = position_token('f', offset + limit);
+  if (offset < rows.size() && rows.size() - offset > limit) out["nextToken"] = position_token('f', offset + limit);
   return json_text(out);
 }
 

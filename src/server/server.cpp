@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <future>
 
 #include "jobs/local_jobs.hpp"
 #include "jobs/s3_aborter.hpp"
@@ -35,7 +34,8 @@ struct Server::Parts {
                   SageMakerOptions{.uri_policy = options.uri_policy,
                                    .needs_image = options.runner.runtime == "docker",
                                    .runner_env = options.env}),
-        logs(*store, LogsOptions{options.region, options.account}), front(verifier, sagemaker, logs, options.threads) {}
+        logs(*store, LogsOptions{options.region, options.account}), dispatch(verifier, sagemaker, logs),
+        front(dispatch, options.threads) {}
 
   std::unique_ptr<store::Store> store;
   jobs::S3UploadAborter aborter;
@@ -45,6 +45,7 @@ struct Server::Parts {
   Scheduler scheduler;
   SageMakerApi sagemaker;
   LogsApi logs;
+  ApiDispatch dispatch;
   HttpFront front;
 };
 
@@ -105,27 +106,13 @@ std::string Server::endpoint() const {
   return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(m_port);
 }
 
-bool Server::stop() {
-  if (!m_parts || m_abandoned) return !m_abandoned;
+void Server::stop() {
+  if (!m_parts) return;
   m_parts->scheduler.stop();
-  // The HTTP front's stop waits for its workers, and a worker waits out the keep-alive time of a
-  // client that holds its connection open: give them a second, then leave them to the exit.
-  std::promise<void> done;
-  auto finished = done.get_future();
-  std::thread stopper([parts = m_parts.get(), listener = std::move(m_thread), done = std::move(done)]() mutable {
-    parts->front.stop();
-    if (listener.joinable()) listener.join();
-    done.set_value();
-  });
-  if (finished.wait_for(std::chrono::seconds(1)) != std::future_status::ready) {
-    stopper.detach();
-    m_abandoned = true;
-    m_abandoned_parts = m_parts.release(); // still in use by the workers, until the process ends
-    return false;
-  }
-  stopper.join();
+  // Connections cost no thread: the front stops once the requests being answered are.
+  m_parts->front.stop();
+  if (m_thread.joinable()) m_thread.join();
   m_parts.reset();
-  return true;
 }
 
 Server::~Server() { stop(); }

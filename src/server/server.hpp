@@ -31,7 +31,7 @@ struct ServerOptions {
   RunnerCommand runner;
   util::EnvMap env; // the server's environment: its runners' settings, its S3 access for clean-up
   job::UriPolicy uri_policy = job::UriPolicy::sagemaker;
-  int threads = 64; // HTTP worker threads (one per open connection)
+  int threads = 4; // threads answering requests (connections cost none while they wait)
   bool log = true;
 };
 
@@ -44,9 +44,8 @@ public:
 
   int port() const { return m_port; }
   std::string endpoint() const;
-  // Stops serving (within about a second, whatever the clients hold) and watching. Returns false
-  // when HTTP workers were still busy with clients: they are left to the process's exit.
-  bool stop();
+  // Stops serving (at once, whatever the clients hold: open connections are closed) and watching.
+  void stop();
 
 private:
   struct Parts;
@@ -54,8 +53,6 @@ private:
   std::unique_ptr<Parts> m_parts;
   util::UniqueFd m_lock;
   std::thread m_thread;
-  bool m_abandoned = false;           // stop() left busy HTTP workers to the process's exit
-  Parts* m_abandoned_parts = nullptr; // what they still use: never freed
   int m_port = 0;
   std::string m_host;
 };

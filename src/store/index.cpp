@@ -77,17 +77,31 @@ Expected<SortKey> decode_token(const std::string& text, const ListQuery& query) 
   auto raw = aws::base64_decode(text);
   if (!raw) return invalid();
   const auto token = json::parse(*raw, nullptr, false);
-  if (!token.is_object() || token.value("v", 0) != 1 || !token.contains("text") || !token["text"].is_string() ||
-      !token.contains("number") || !token["number"].is_number() || !token.contains("name") ||
-      !token["name"].is_string()) {
+  // Every field checked for its type before it is read: a token is the caller's to forge.
+  const auto field = [&](const char* name, json::value_t type) -> const json* {
+    if (!token.is_object()) return nullptr;
+    const auto it = token.find(name);
+    if (it == token.end()) return nullptr;
+    const bool number = type == json::value_t::number_float;
+    return (number ? it->is_number() : it->type() == type) ? &*it : nullptr;
+  };
+  const json* version = field("v", json::value_t::number_float);
+  const json* by = field("by", json::value_t::string);
+  const json* order = field("order", json::value_t::string);
+  const json* text_key = field("text", json::value_t::string);
+  const json* number = field("number", json::value_t::number_float);
+  const json* name = field("name", json::value_t::string);
+  if (version == nullptr || version->get<double>() != 1 || by == nullptr || order == nullptr || text_key == nullptr ||
+      number == nullptr || name == nullptr) {
     return invalid();
   }
-  const std::string order = query.sort_order == SortOrder::ascending ? "Ascending" : "Descending";
-  if (token.value("by", "") != sort_name(query.sort_by) || token.value("order", "") != order) {
+  const std::string expected_order = query.sort_order == SortOrder::ascending ? "Ascending" : "Descending";
+  if (by->get_ref<const std::string&>() != sort_name(query.sort_by) ||
+      order->get_ref<const std::string&>() != expected_order) {
     return std::unexpected(
         bad_token("Invalid pagination token: it belongs to a listing with another SortBy or SortOrder"));
   }
-  return SortKey{token["text"].get<std::string>(), token["number"].get<double>(), token["name"].get<std::string>()};
+  return SortKey{text_key->get<std::string>(), number->get<double>(), name->get<std::string>()};
 }
 
 SortKey key_of(const JobSummary& job, SortBy by) {

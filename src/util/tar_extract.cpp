@@ -248,6 +248,44 @@ Expected<std::string> safe_member_path(const std::string& name) {
   return out;
 }
 
+bool resolves_inside(const std::filesystem::path& root, const std::string& relative) {
+  std::vector<std::string> at;   // where the walk stands, from the root
+  std::vector<std::string> left; // what is left to walk, last component first
+  const auto push_all = [&left](const std::string& path) {
+    auto parts = split_components(path);
+    left.insert(left.end(), parts.rbegin(), parts.rend());
+  };
+  push_all(relative);
+  int links = 0;
+  while (!left.empty()) {
+    const std::string part = std::move(left.back());
+    left.pop_back();
+    if (part == ".") continue;
+    if (part == "..") {
+      if (at.empty()) return false;
+      at.pop_back();
+      continue;
+    }
+    std::filesystem::path here = root;
+    for (const auto& name : at)
+      here /= name;
+    here /= part;
+    struct stat st{};
+    if (::lstat(here.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      if (++links > 40) return false;
+      std::string target(static_cast<size_t>(st.st_size) + 1, '\0');
+      const ssize_t length = ::readlink(here.c_str(), target.data(), target.size());
+      if (length < 0 || static_cast<size_t>(length) >= target.size()) return false;
+      target.resize(static_cast<size_t>(length));
+      if (target.empty() || target.front() == '/') return false;
+      push_all(target); // resolved from the link's own folder: `at` stays
+      continue;
+    }
+    at.push_back(part); // a folder, a file, or nothing yet: the rest is lexical from here
+  }
+  return true;
+}
+
 bool link_target_inside(const std::string& link_path, const std::string& target) {
   if (target.empty() || target.front() == '/') return false;
   auto depth_parts = split_components(link_path);
@@ -264,7 +302,8 @@ bool link_target_inside(const std::string& link_path, const std::string& target)
   return true;
 }
 
-Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const std::filesystem::path& destination) {
+Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const std::filesystem::path& destination,
+                                   uint64_t max_bytes) {
   UniqueFd fd(::open(archive.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid())
     return fail(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, errno_message(archive.string(), errno));
@@ -276,6 +315,7 @@ Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const s
 
   Extractor extractor(destination);
   ExtractStats stats;
+  std::vector<std::string> links; // checked once all are in place: a later link can redirect one
   std::string long_name, long_link, pax_path, pax_link;
   uint64_t pax_size = 0;
   bool pax_has_size = false;
@@ -342,11 +382,20 @@ Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const s
     case '\0':
     case '7':
       if (relative->empty()) return fail(ErrorKind::invalid_input, archive.string() + ": file member without a name");
+      if (size > max_bytes - stats.bytes) {
+        return fail(ErrorKind::invalid_input,
+                    archive.string() + ": unpacks to more than " + std::to_string(max_bytes) + " bytes (member '" +
+                        name + "' of " + std::to_string(size) + " bytes after " + std::to_string(stats.bytes) +
+                        " bytes of files); the job's volume (ResourceConfig.VolumeSizeInGB) cannot hold it");
+      }
       done = extractor.file(reader, *relative, size, static_cast<mode_t>(mode), stats);
       size = 0;
       break;
     case '5': done = extractor.directory(*relative, static_cast<mode_t>(mode), stats); break;
-    case '2': done = extractor.symlink(*relative, link, stats); break;
+    case '2':
+      done = extractor.symlink(*relative, link, stats);
+      links.push_back(*relative);
+      break;
     case '1': done = extractor.hardlink(*relative, link, stats); break;
     default:
       return fail(ErrorKind::invalid_input, archive.string() + ": refusing member '" + name + "' of type '" +
@@ -356,6 +405,13 @@ Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const s
     if (size > 0 && !reader.skip(static_cast<size_t>(size + (k_block - size % k_block) % k_block))) {
       return fail(ErrorKind::invalid_input, reader.truncated_error());
     }
+  }
+  for (const auto& relative : links) {
+    if (resolves_inside(destination, relative)) continue;
+    for (const auto& link : links)
+      ::unlink((destination / link).c_str()); // none is left to point anywhere
+    return fail(ErrorKind::invalid_input, archive.string() + ": refusing symbolic link '" + relative +
+                                              "': through the links beside it, it resolves outside the folder");
   }
   return stats;
 }

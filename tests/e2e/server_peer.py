@@ -54,10 +54,18 @@ class SagerunServer:
         command = [SAGERUN, "server", "--host", "127.0.0.1", "--port", str(self.port), "--state-dir", self.state_dir,
                    "--max-instances", str(self.max_instances)]
         if self.access_key is not None:
-            command += ["--access-key", self.access_key, "--secret-key", self.secret_key]
+            command += ["--access-key", self.access_key, "--secret-key-file", self.secret_file()]
         if self.s3_endpoint:
             command += ["--s3-endpoint-url", self.s3_endpoint]
         return command + self.extra_args
+
+    def secret_file(self):
+        """The secret, in a file only this user can read (never in argv)."""
+        path = os.path.join(tempfile.gettempdir(), "sagerun-secret-%d-%d" % (os.getpid(), id(self)))
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.secret_key + "\n")
+        return path
 
     def start(self):
         """Starts the server (again, on the same port and state dir after stop() or kill())."""

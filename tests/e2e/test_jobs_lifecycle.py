@@ -385,8 +385,9 @@ class OutputJson(unittest.TestCase):
             self.assertTrue(submitted["TrainingJobArn"].endswith("training-job/json-submit"))
             # The server's own first line.
             process = subprocess.Popen([SAGERUN, "server", "--port", "0", "--output", "json", "--state-dir",
-                                        os.path.join(work, "state"), "--access-key", ACCESS_KEY, "--secret-key",
-                                        SECRET_KEY], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                        os.path.join(work, "state"), "--access-key", ACCESS_KEY],
+                                       env=dict(env, SAGERUN_SERVER_SECRET_KEY=SECRET_KEY), stdout=subprocess.PIPE,
+                                       stderr=subprocess.DEVNULL)
             try:
                 self.assertTrue(json.loads(process.stdout.readline())["Endpoint"].startswith("http://127.0.0.1:"))
             finally:

@@ -325,3 +325,48 @@ TEST(JobValidate, IsCheap) {
 
 } // namespace
 } // namespace sagerun::job
+
+namespace sagerun::job {
+namespace {
+
+// A channel name is a folder name: "." and ".." once staged a channel into input/ itself,
+// over the host's config files.
+TEST(JobValidate, ChannelNamesThatNameNoFolderAreRefused) {
+  for (const std::string name : {".", ".."}) {
+    auto request = valid_request();
+    request["InputDataConfig"][0]["ChannelName"] = name;
+    EXPECT_EQ(validate_request(request),
+              one_error("'" + name + "'", "inputDataConfig.1.member.channelName",
+                        "Member must not be '.' or '..': a channel name is the name of its folder under "
+                        "/opt/ml/input/data"));
+  }
+  auto request = valid_request();
+  request["InputDataConfig"][0]["ChannelName"] = "..train.";
+  EXPECT_EQ(validate_request(request), "");
+}
+
+// LocalPath once escaped the host tree: /opt/ml/checkpoints/../../../../tmp/X planted files
+// anywhere the server's user could write.
+TEST(JobValidate, CheckpointLocalPathIsConfined) {
+  const auto with_path = [](const std::string& path) {
+    auto request = valid_request();
+    request["CheckpointConfig"] = {{"S3Uri", "s3://bucket/ckpt"}, {"LocalPath", path}};
+    return validate_request(request);
+  };
+  EXPECT_EQ(with_path("/opt/ml/checkpoints"), "");
+  EXPECT_EQ(with_path("/opt/ml/checkpoints/run-1/"), "");
+  EXPECT_EQ(with_path("/checkpoints"), "");
+  EXPECT_EQ(with_path("/opt/ml/checkpoints/../../../../tmp/X"),
+            one_error("'/opt/ml/checkpoints/../../../../tmp/X'", "checkpointConfig.localPath",
+                      "Member must be a path without '.' or '..' components"));
+  EXPECT_NE(with_path("/opt/ml/./checkpoints").find("without '.' or '..'"), std::string::npos);
+  EXPECT_EQ(with_path("checkpoints"), one_error("'checkpoints'", "checkpointConfig.localPath",
+                                                "Member must be an absolute path (like /opt/ml/checkpoints)"));
+  for (const std::string reserved : {"/opt/ml/input", "/opt/ml/input/config", "/opt/ml/code/x", "/opt/ml/model",
+                                     "/opt/ml/output/data", "/opt/ml", "/opt/ml/", "/", "//"}) {
+    EXPECT_NE(with_path(reserved).find("the training contract fills that folder"), std::string::npos) << reserved;
+  }
+}
+
+} // namespace
+} // namespace sagerun::job

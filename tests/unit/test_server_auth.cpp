@@ -161,3 +161,49 @@ TEST(AmzDate, ParsesTheBasicFormatOnly) {
 
 } // namespace
 } // namespace sagerun::server
+
+namespace sagerun::server {
+namespace {
+
+// A valid signature over just the headers named: what a client that leaves some out would send.
+aws::HttpRequest signed_over(const aws::Credentials& key, const std::vector<std::string>& names) {
+  aws::HttpRequest request;
+  request.method = "POST";
+  request.body = "{}";
+  request.headers = {{"Host", "127.0.0.1:8080"},
+                     {"X-Amz-Date", aws::amz_date(k_now)},
+                     {"X-Amz-Target", "SageMaker.DescribeTrainingJob"}};
+  aws::CanonicalInput input{"POST", "/", "", {}, aws::sha256_hex(request.body)};
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = name;
+    for (auto& c : lower)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::ranges::find(names, lower) != names.end()) input.headers.emplace_back(name, value);
+  }
+  const aws::SigningScope scope{"us-east-1", "sagemaker", k_now};
+  std::string signed_headers;
+  const auto canonical = aws::canonical_request(input, true, &signed_headers);
+  const auto signature = aws::signature(key.secret_access_key, scope, aws::string_to_sign(canonical, scope));
+  request.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + key.access_key_id + "/" +
+                                                    aws::credential_scope(scope) + ", SignedHeaders=" + signed_headers +
+                                                    ", Signature=" + signature);
+  return request;
+}
+
+TEST_F(Auth, TheTargetTheDateAndTheHostMustBeSigned) {
+  EXPECT_TRUE(verifier.verify(incoming(signed_over(key, {"host", "x-amz-date", "x-amz-target"})), k_now));
+  // Signed without X-Amz-Target, a DescribeTrainingJob could be replayed as StopTrainingJob.
+  auto retargetable = verifier.verify(incoming(signed_over(key, {"host", "x-amz-date"})), k_now);
+  ASSERT_FALSE(retargetable);
+  EXPECT_EQ(retargetable.error().type, "IncompleteSignatureException");
+  EXPECT_EQ(retargetable.error().message, "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization.");
+  auto undated = verifier.verify(incoming(signed_over(key, {"host", "x-amz-target"})), k_now);
+  ASSERT_FALSE(undated);
+  EXPECT_EQ(undated.error().message, "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+  auto hostless = verifier.verify(incoming(signed_over(key, {"x-amz-date", "x-amz-target"})), k_now);
+  ASSERT_FALSE(hostless);
+  EXPECT_EQ(hostless.error().message, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+}
+
+} // namespace
+} // namespace sagerun::server

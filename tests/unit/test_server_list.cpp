@@ -2,6 +2,7 @@
 
 #include "server/list_jobs.hpp"
 
+#include "aws/crypto.hpp"
 #include "job/lifecycle.hpp"
 #include "jobs/local_jobs.hpp"
 #include "store/index.hpp"
@@ -169,6 +170,37 @@ TEST_F(ListTest, BadTokensAndParameters) {
   auto type = parse_list_query({{"MaxResults", "ten"}});
   ASSERT_FALSE(type);
   EXPECT_EQ(type.error().type, "SerializationException");
+}
+
+// A token is the caller's to forge: fields of the wrong JSON types are a ValidationException
+// (once an exception escaped and became HTTP 500 with its text).
+TEST_F(ListTest, ForgedTokensOfWrongTypesAreRefused) {
+  const json good = {{"v", 1},     {"by", "CreationTime"}, {"order", "Descending"},
+                     {"text", ""}, {"number", 300.0},      {"name", "alpha-3"}};
+  std::vector<json> forged;
+  for (const auto& [key, value] : good.items()) {
+    for (const json& wrong : {json(5), json("five"), json::array(), json::object(), json(nullptr), json(true)}) {
+      if (wrong.type() == value.type() || (wrong.is_number() && value.is_number())) continue;
+      auto token = good;
+      token[key] = wrong;
+      forged.push_back(token);
+    }
+  }
+  forged.push_back(json::array({1, 2}));
+  forged.push_back(json("text"));
+  for (const auto& token : forged) {
+    auto query = parse_list_query({{"NextToken", aws::base64_encode(token.dump())}});
+    ASSERT_TRUE(query);
+    auto page = index->list(*query);
+    ASSERT_FALSE(page) << token.dump();
+    EXPECT_EQ(page.error().code, "ValidationException") << token.dump();
+    EXPECT_EQ(page.error().http_status, 400);
+  }
+  auto query = parse_list_query({{"NextToken", aws::base64_encode(good.dump())}});
+  ASSERT_TRUE(query);
+  auto page = index->list(*query);
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_EQ(page->jobs.size(), 2U); // Beta-2 and alpha-1, older than alpha-3
 }
 
 } // namespace

@@ -142,6 +142,26 @@ TEST_F(Logs, StreamNamesAndDescribeLogStreams) {
   EXPECT_EQ(conflict.error().type, "InvalidParameterException");
 }
 
+// Tokens are the caller's to forge: one near 2^64 once wrapped round to the first page.
+TEST_F(Logs, ForgedPositionTokensAreInvalid) {
+  for (const std::string token :
+       {"f/18446744073709551615", "f/18446744073709551610", "f/99999999999999999999999", "f/-1", "f/1x", "x/1", "f/"}) {
+    auto streams = logs->call("DescribeLogStreams", {{"logGroupName", std::string(k_log_group)}, {"nextToken", token}});
+    ASSERT_FALSE(streams) << token;
+    EXPECT_EQ(streams.error().http_status, 400) << token;
+    EXPECT_EQ(streams.error().type, "InvalidParameterException") << token;
+    auto events = logs->call("GetLogEvents", {{"logGroupName", std::string(k_log_group)},
+                                              {"logStreamName", "job-a/algo-1-1700000000"},
+                                              {"nextToken", token}});
+    ASSERT_FALSE(events) << token;
+    EXPECT_EQ(events.error().type, "InvalidParameterException") << token;
+  }
+  // Past the end but plausible: an empty page with no token back to the start.
+  const auto beyond = call("DescribeLogStreams", {{"nextToken", "f/00000000000000000049"}, {"limit", 50}});
+  EXPECT_TRUE(beyond["logStreams"].empty());
+  EXPECT_FALSE(beyond.contains("nextToken"));
+}
+
 TEST_F(Logs, GetLogEventsForwardFromTheHead) {
   json body = {{"logStreamName", "job-a/algo-1-1700000000"}, {"startFromHead", true}, {"limit", 2}};
   std::vector<std::string> seen;

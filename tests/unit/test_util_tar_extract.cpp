@@ -153,3 +153,78 @@ TEST(LinkTargetInside, StaysWithinTheRoot) {
 
 } // namespace
 } // namespace sagerun::util
+
+namespace sagerun::util {
+namespace {
+
+// Each link looks harmless on its own (s -> ., up1 -> s/..): together they once climbed out of
+// code/ and left code/pw pointing at /etc/passwd.
+TEST(TarExtract, AChainOfLinksCannotClimbOut) {
+  test::TempDir dir;
+  TarBuilder builder;
+  builder.file("train.py", "print(1)\n").member("s", '2', "", ".").member("up1", '2', "", "s/..");
+  for (int i = 2; i <= 8; ++i)
+    builder.member("up" + std::to_string(i), '2', "", "up" + std::to_string(i - 1) + "/..");
+  builder.member("pw", '2', "", "up8/etc/passwd");
+  const auto archive = builder.write(dir.path() / "chain.tar.gz");
+  const auto code = dir.path() / "deep" / "er" / "code";
+  auto stats = extract_tar(archive, code);
+  ASSERT_FALSE(stats);
+  EXPECT_NE(stats.error().message.find("resolves outside the folder"), std::string::npos) << stats.error().message;
+  for (const char* link : {"s", "up1", "up8", "pw"}) {
+    struct stat st{};
+    EXPECT_NE(::lstat((code / link).c_str(), &st), 0) << link << " was left behind";
+  }
+}
+
+TEST(TarExtract, LinksBetweenMembersThatStayInsideAreKept) {
+  test::TempDir dir;
+  const auto archive = TarBuilder()
+                           .file("lib/util.py", "x = 1\n")
+                           .member("here", '2', "", ".")
+                           .member("lib2", '2', "", "here/lib")
+                           .member("util.py", '2', "", "lib2/util.py")
+                           .member("later", '2', "", "not/yet/there")
+                           .write(dir.path() / "ok.tar.gz");
+  ASSERT_TRUE(extract_tar(archive, dir.path() / "code"));
+  EXPECT_EQ(*read_file(dir.path() / "code" / "util.py"), "x = 1\n");
+}
+
+TEST(TarExtract, ResolvesInsideFollowsLinksAsTheKernelWould) {
+  test::TempDir dir;
+  const auto root = dir.path() / "root";
+  ASSERT_TRUE(make_directories(root / "a" / "b"));
+  fs::create_symlink("a/b", root / "ab");
+  fs::create_symlink("..", root / "a" / "up");
+  fs::create_symlink("/etc", root / "abs");
+  fs::create_symlink("loop2", root / "loop1");
+  fs::create_symlink("loop1", root / "loop2");
+  EXPECT_TRUE(resolves_inside(root, "ab/.."));    // a
+  EXPECT_TRUE(resolves_inside(root, "a/up"));     // the root itself
+  EXPECT_FALSE(resolves_inside(root, "a/up/..")); // its parent
+  EXPECT_FALSE(resolves_inside(root, "ab/../../.."));
+  EXPECT_FALSE(resolves_inside(root, "abs"));
+  EXPECT_FALSE(resolves_inside(root, "loop1"));
+  EXPECT_TRUE(resolves_inside(root, "missing/x/y"));
+  EXPECT_FALSE(resolves_inside(root, "missing/../../x"));
+}
+
+// A bomb is refused by the sizes its headers declare, before its bytes are written.
+TEST(TarExtract, TheFilesMayNotExceedTheBudget) {
+  test::TempDir dir;
+  const auto archive = TarBuilder()
+                           .file("a.bin", std::string(600, 'a'))
+                           .file("b.bin", std::string(600, 'b'))
+                           .write(dir.path() / "two.tar.gz");
+  ASSERT_TRUE(extract_tar(archive, dir.path() / "roomy", 1200));
+  auto stats = extract_tar(archive, dir.path() / "code", 1000);
+  ASSERT_FALSE(stats);
+  EXPECT_NE(stats.error().message.find("unpacks to more than 1000 bytes (member 'b.bin' of 600 bytes after 600"),
+            std::string::npos)
+      << stats.error().message;
+  EXPECT_NE(stats.error().message.find("VolumeSizeInGB"), std::string::npos);
+  EXPECT_FALSE(is_file(dir.path() / "code" / "b.bin"));
+}
+
+} // namespace
+} // namespace sagerun::util

@@ -1,0 +1,105 @@
+// libFuzzer target: the API server's front as a client reaches it — HTTP/1.1 parsing with the
+// server's limits (headers, chunked bodies), SigV4 verification and operation dispatch over a
+// real store. The first byte picks how the rest is used:
+//   even: raw bytes, parsed as one request (nearly all stop at the parser or at the signature);
+//   odd:  a signed request: the next byte picks the operation, the rest is its JSON body, so the
+//         operations' parameter checks and tokens are reached with whatever the fuzzer makes.
+// Whatever comes in, the answer is an HTTP status with a JSON body, never a crash or a 500.
+#include <unistd.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "aws/crypto.hpp"
+#include "aws/sigv4.hpp"
+#include "jobs/local_jobs.hpp"
+#include "server/http_front.hpp"
+#include "server/scheduler.hpp"
+#include "store/store.hpp"
+
+namespace {
+
+using namespace sagerun;
+
+// Nothing is started: created jobs wait in the store, as with a full server.
+class IdleLauncher : public server::Launcher {
+public:
+  Expected<pid_t> start(const store::Store&, const std::string&, const store::JobLock&) override {
+    return util::fail(util::ErrorKind::unsupported, "the fuzzer starts no runners");
+  }
+  std::optional<Ended> reap(pid_t) override { return std::nullopt; }
+};
+
+const aws::Credentials k_key{"AKIDFUZZ", "fuzz-secret", ""};
+
+struct Front {
+  Front()
+      : root(std::filesystem::temp_directory_path() / ("sagerun-fuzz-front-" + std::to_string(::getpid()))),
+        store(open_store(root)), jobs(*store, nullptr), verifier({k_key}),
+        scheduler(jobs, launcher, server::SchedulerOptions{.max_instances = 4, .log = false}),
+        sagemaker(jobs, scheduler, server::SageMakerOptions{.uri_policy = job::UriPolicy::local}),
+        logs(*store, server::LogsOptions{}), dispatch(verifier, sagemaker, logs) {}
+  ~Front() {
+    std::error_code ignored;
+    std::filesystem::remove_all(root, ignored);
+  }
+
+  static std::unique_ptr<store::Store> open_store(const std::filesystem::path& root) {
+    std::filesystem::remove_all(root);
+    auto opened = store::Store::open(root);
+    if (!opened) std::abort();
+    return std::move(*opened);
+  }
+
+  std::filesystem::path root;
+  std::unique_ptr<store::Store> store;
+  jobs::LocalJobs jobs;
+  IdleLauncher launcher;
+  server::Verifier verifier;
+  server::Scheduler scheduler;
+  server::SageMakerApi sagemaker;
+  server::LogsApi logs;
+  server::ApiDispatch dispatch;
+};
+
+constexpr std::array<const char*, 7> k_targets = {
+    "SageMaker.CreateTrainingJob",   "SageMaker.DescribeTrainingJob",    "SageMaker.ListTrainingJobs",
+    "SageMaker.StopTrainingJob",     "Logs_20140328.DescribeLogStreams", "Logs_20140328.GetLogEvents",
+    "Logs_20140328.FilterLogEvents",
+};
+
+std::string signed_request(uint8_t pick, std::string body) {
+  aws::HttpRequest request;
+  request.method = "POST";
+  request.url = "http://127.0.0.1:8080/";
+  const std::string target = k_targets[pick % k_targets.size()];
+  request.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}};
+  request.body = std::move(body);
+  const std::string service = target.starts_with("Logs") ? "logs" : "sagemaker";
+  aws::sign_request(request, k_key, {"us-east-1", service, std::chrono::system_clock::now()},
+                    aws::sha256_hex(request.body), aws::PayloadSigning::plain);
+  std::string raw = "POST / HTTP/1.1\r\n";
+  for (const auto& [name, value] : request.headers)
+    raw += name + ": " + value + "\r\n";
+  raw += "Content-Length: " + std::to_string(request.body.size()) + "\r\n\r\n" + request.body;
+  return raw;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Front front;
+  if (size < 2) return 0;
+  const std::string_view rest(reinterpret_cast<const char*>(data) + 2, size - 2);
+  const std::string bytes = (data[0] & 1) != 0 ? signed_request(data[1], std::string(rest))
+                                               : std::string(reinterpret_cast<const char*>(data) + 1, size - 1);
+  server::HttpLimits limits;
+  limits.body_bytes = 64 * 1024; // the same checks, at the fuzzer's sizes
+  const auto answer = server::answer_bytes(front.dispatch, bytes, limits);
+  if (answer.status >= 500 || answer.status < 200 || answer.body.empty()) __builtin_trap();
+  return 0;
+}
