@@ -40,12 +40,23 @@ struct Front {
   Front()
       : root(std::filesystem::temp_directory_path() / ("sagerun-fuzz-front-" + std::to_string(::getpid()))),
         store(open_store(root)), jobs(*store, nullptr), verifier({k_key}),
-        scheduler(jobs, launcher, server::SchedulerOptions{.max_instances = 4, .log = false}),
-        sagemaker(jobs, scheduler, server::SageMakerOptions{.uri_policy = job::UriPolicy::local}),
+        scheduler(jobs, launcher, scheduler_options()), sagemaker(jobs, scheduler, sagemaker_options()),
         logs(*store, server::LogsOptions{}), dispatch(verifier, sagemaker, logs) {}
   ~Front() {
     std::error_code ignored;
     std::filesystem::remove_all(root, ignored);
+  }
+
+  static server::SchedulerOptions scheduler_options() {
+    server::SchedulerOptions options;
+    options.max_instances = 4;
+    options.log = false;
+    return options;
+  }
+  static server::SageMakerOptions sagemaker_options() {
+    server::SageMakerOptions options;
+    options.uri_policy = job::UriPolicy::local; // file:// locations too
+    return options;
   }
 
   static std::unique_ptr<store::Store> open_store(const std::filesystem::path& root) {
