@@ -244,7 +244,8 @@ private:
 
   void close() {
     beast::error_code ignored;
-    m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    const auto shut = m_stream.socket().shutdown(tcp::socket::shutdown_both, ignored); // already gone: fine
+    static_cast<void>(shut);
     m_stream.close();
   }
 
@@ -272,7 +273,9 @@ struct HttpFront::State {
         return;
       }
       beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
+      // Headers and body in one write, but no Nagle delay behind a client's delayed ACK either.
+      const auto nodelay = socket.set_option(tcp::no_delay(true), ignored);
+      static_cast<void>(nodelay);
       std::make_shared<Connection>(std::move(socket), dispatch, limits)->start();
       accept();
     });
@@ -301,12 +304,13 @@ Expected<int> HttpFront::bind(const std::string& host, int port) {
   if (error) return fail("not an IP address: give one such as 127.0.0.1 or 0.0.0.0");
   auto& acceptor = m_state->acceptor;
   const tcp::endpoint endpoint(address, static_cast<unsigned short>(port));
-  acceptor.open(endpoint.protocol(), error);
-  if (!error) acceptor.set_option(net::socket_base::reuse_address(true), error);
-  if (!error) acceptor.bind(endpoint, error);
-  if (!error) acceptor.listen(net::socket_base::max_listen_connections, error);
-  if (error) {
-    acceptor.close(error);
+  const bool failed =
+      acceptor.open(endpoint.protocol(), error) || acceptor.set_option(net::socket_base::reuse_address(true), error) ||
+      acceptor.bind(endpoint, error) || acceptor.listen(net::socket_base::max_listen_connections, error);
+  if (failed) {
+    beast::error_code ignored;
+    const auto closed = acceptor.close(ignored);
+    static_cast<void>(closed);
     return fail(error == net::error::address_in_use ? "in use" : error.message());
   }
   raise_descriptor_limit();
