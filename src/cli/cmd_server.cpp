@@ -49,7 +49,7 @@ Expected<std::string> api_secret(const ServerFlags& flags, const util::EnvMap& e
   if (flags.secret_key_file) {
     auto text = util::read_file(*flags.secret_key_file);
     if (!text) return util::fail(text.error().kind, "--secret-key-file: " + text.error().message);
-    const std::string secret(util::trim(*text));
+    std::string secret(util::trim(*text));
     if (secret.empty()) return util::fail(util::ErrorKind::invalid_input, "--secret-key-file: the file is empty");
     return secret;
   }
