@@ -170,7 +170,10 @@ public:
   void fail(const json& value, const std::string& path, const std::string& constraint) {
     const std::string shown = value.is_null() ? "null" : "'" + render(value) + "'";
     m_errors.push_back("Value " + shown + " at '" + path + "' failed to satisfy constraint: " + constraint);
+    m_failed.insert(path);
   }
+  // Whether a value already failed (the checks after the model's add at most one error a value).
+  bool failed(const std::string& path) const { return m_failed.contains(path); }
 
   void add(std::string error) { m_errors.push_back(std::move(error)); }
   const std::vector<std::string>& errors() const { return m_errors; }
@@ -270,29 +273,28 @@ private:
 
   UriPolicy m_policy;
   std::vector<std::string> m_errors;
+  std::set<std::string> m_failed; // the paths of the values in m_errors
 };
 
 // A checkpoint folder is a path inside the host: absolute, with no '.' or '..' to climb by, and
 // not one of the folders the contract fills (the configs, the data, the code, the model).
 std::string checkpoint_path_problem(const std::string& path) {
-  if (!path.starts_with('/')) return "Member must be an absolute path (like /opt/ml/checkpoints)";
-  std::string_view rest(path);
-  while (!rest.empty()) {
-    const size_t slash = rest.find('/');
-    const std::string_view part = rest.substr(0, slash);
+  const std::filesystem::path given(path);
+  if (!given.is_absolute()) return "Member must be an absolute path (like /opt/ml/checkpoints)";
+  for (const auto& part : given) {
     if (part == "." || part == "..") return "Member must be a path without '.' or '..' components";
-    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
   }
-  const std::string normal = std::filesystem::path(path).lexically_normal().string();
-  const std::string trimmed = normal.size() > 1 && normal.ends_with('/') ? normal.substr(0, normal.size() - 1) : normal;
-  for (const char* reserved : {"/opt/ml", "/opt/ml/input", "/opt/ml/code", "/opt/ml/model", "/opt/ml/output", "/"}) {
-    const std::string folder(reserved);
-    const bool inside =
-        trimmed == folder || (folder != "/" && folder != "/opt/ml" && trimmed.starts_with(folder + "/"));
-    if (inside) {
-      return "Member must not be " + folder + (folder == "/" || folder == "/opt/ml" ? "" : " or inside it") +
-             ": the training contract fills that folder; use /opt/ml/checkpoints or a folder of your own";
-    }
+  const std::string folder = given.lexically_normal().generic_string();
+  const std::string normal = folder.size() > 1 && folder.ends_with('/') ? folder.substr(0, folder.size() - 1) : folder;
+  const auto reserved = [](const std::string& what) {
+    return "Member must not be " + what +
+           ": the training contract fills that folder; use /opt/ml/checkpoints or a folder of your own";
+  };
+  for (const std::string whole : {"/", "/opt/ml"}) {
+    if (normal == whole) return reserved(whole);
+  }
+  for (const std::string tree : {"/opt/ml/input", "/opt/ml/code", "/opt/ml/model", "/opt/ml/output"}) {
+    if (normal == tree || normal.starts_with(tree + "/")) return reserved(tree + " or inside it");
   }
   return "";
 }
@@ -335,12 +337,11 @@ void semantic_checks(const json& request, UriPolicy policy, Walker& walker) {
   }
   if (const json* checkpoint = find_object(request, "CheckpointConfig")) {
     if (const auto local = checkpoint->find("LocalPath"); local != checkpoint->end() && local->is_string()) {
-      // Only a path the model's own constraints let through (one error per value, as the service).
-      const bool model_refused = std::ranges::any_of(walker.errors(), [](const std::string& error) {
-        return error.find("at 'checkpointConfig.localPath'") != std::string::npos;
-      });
-      auto problem = model_refused ? std::string() : checkpoint_path_problem(local->get_ref<const std::string&>());
-      if (!problem.empty()) walker.fail(*local, "checkpointConfig.localPath", problem);
+      const std::string path = "checkpointConfig.localPath";
+      if (!walker.failed(path)) {
+        if (auto problem = checkpoint_path_problem(local->get_ref<const std::string&>()); !problem.empty())
+          walker.fail(*local, path, problem);
+      }
     }
   }
   if (policy == UriPolicy::sagemaker) {

@@ -78,6 +78,22 @@ HttpAnswer refusal(int status, const std::string& why) {
   return {status, type, error_body({status, type, "sagerun server: " + why})};
 }
 
+// The answer to a request the parser refused (a Content-Length over the limit is refused from
+// the headers alone; a chunked body as its bytes arrive).
+HttpAnswer refusal_for(const beast::error_code& error, const HttpLimits& limits) {
+  if (error == http::error::body_limit)
+    return refusal(413, "the request body is over " + std::to_string(limits.body_bytes >> 20) + " MiB");
+  if (error == http::error::header_limit)
+    return refusal(431, "the request's headers are over " + std::to_string(limits.header_bytes >> 10) + " KiB");
+  return refusal(400, "the request is not HTTP/1.1 that can be read (" + error.message() + ")");
+}
+
+// The client went away (or the server is stopping): there is nobody to answer.
+bool hung_up(const beast::error_code& error) {
+  return error == http::error::end_of_stream || error == net::error::eof || error == net::error::connection_reset ||
+         error == net::error::operation_aborted;
+}
+
 } // namespace
 
 HttpAnswer answer_bytes(const ApiDispatch& dispatch, std::string_view bytes, const HttpLimits& limits) {
@@ -88,9 +104,8 @@ HttpAnswer answer_bytes(const ApiDispatch& dispatch, std::string_view bytes, con
   size_t used = 0;
   while (!error && !parser.is_done() && used < bytes.size())
     used += parser.put(net::buffer(bytes.data() + used, bytes.size() - used), error);
-  if (error == http::error::body_limit) return refusal(413, "the request body is over 16 MiB");
-  if (error == http::error::header_limit) return refusal(431, "the request's headers are over 64 KiB");
-  if (error || !parser.is_done()) return refusal(400, "the request is not HTTP/1.1 that can be read");
+  if (error) return refusal_for(error, limits);
+  if (!parser.is_done()) return refusal(400, "the request is not HTTP/1.1 that can be read (it is incomplete)");
   return dispatch.answer(to_incoming(parser.get()));
 }
 
@@ -167,16 +182,21 @@ private:
     configure(*m_parser, m_limits);
     m_stream.expires_after(m_limits.header_time);
     http::async_read_header(m_stream, m_buffer, *m_parser,
-                            [self = shared_from_this()](beast::error_code error, size_t) { self->on_header(error); });
+                            [self = shared_from_this()](beast::error_code error, size_t) {
+                              if (!self->ended(error)) self->after_header();
+                            });
   }
 
-  void on_header(const beast::error_code& error) {
-    if (error == http::error::header_limit) return refuse(431, "the request's headers are over 64 KiB");
-    // A Content-Length over the limit is refused from the headers alone.
-    if (error == http::error::body_limit) return refuse(413, "the request body is over 16 MiB");
-    if (error == beast::error::timeout) return close(); // 10 s for the headers, and gone
-    if (error) return refuse_malformed(error);
-    after_header();
+  // After a read: false when it went well; else the connection is refused (what was sent cannot
+  // be trusted to frame the next request) or, past a deadline or with the client gone, closed.
+  bool ended(const beast::error_code& error) {
+    if (!error) return false;
+    if (error == beast::error::timeout || hung_up(error)) {
+      close();
+    } else {
+      respond(refusal_for(error, m_limits), false);
+    }
+    return true;
   }
 
   void after_header() {
@@ -197,42 +217,24 @@ private:
     if (m_parser->is_done()) return answer();
     m_stream.expires_after(m_limits.body_gap); // renewed for every read: the body must keep coming
     http::async_read_some(m_stream, m_buffer, *m_parser, [self = shared_from_this()](beast::error_code error, size_t) {
-      if (error == http::error::body_limit) return self->refuse(413, "the request body is over 16 MiB");
-      if (error == beast::error::timeout) return self->close(); // nobody is sending: nobody to answer
-      if (error) return self->refuse_malformed(error);
-      self->read_body();
+      if (!self->ended(error)) self->read_body();
     });
   }
 
   void answer() {
     const auto& request = m_parser->get();
-    auto answered = m_dispatch.answer(to_incoming(request));
-    respond(answered.status, answered.error_type, std::move(answered.body), request.keep_alive());
+    respond(m_dispatch.answer(to_incoming(request)), request.keep_alive());
   }
 
-  void refuse_malformed(const beast::error_code& error) {
-    if (error == http::error::end_of_stream || error == net::error::eof || error == net::error::connection_reset ||
-        error == net::error::operation_aborted) {
-      return close();
-    }
-    refuse(400, "the request is not HTTP/1.1 that can be read (" + error.message() + ")");
-  }
-
-  // An answer that ends the connection: what was sent cannot be trusted to frame the next request.
-  void refuse(int status, const std::string& why) {
-    auto refused = refusal(status, why);
-    respond(refused.status, refused.error_type, std::move(refused.body), false);
-  }
-
-  void respond(int status, const std::string& error_type, std::string body, bool keep_alive) {
+  void respond(HttpAnswer answer, bool keep_alive) {
     m_response = {};
     m_response.version(11);
-    m_response.result(static_cast<unsigned>(status));
+    m_response.result(static_cast<unsigned>(answer.status));
     m_response.set(http::field::content_type, k_content_type);
     m_response.set("x-amzn-RequestId", request_id());
-    if (!error_type.empty()) m_response.set("x-amzn-ErrorType", error_type);
+    if (!answer.error_type.empty()) m_response.set("x-amzn-ErrorType", answer.error_type);
     m_response.keep_alive(keep_alive);
-    m_response.body() = std::move(body);
+    m_response.body() = std::move(answer.body);
     m_response.prepare_payload();
     m_stream.expires_after(m_limits.write_time);
     http::async_write(m_stream, m_response, [self = shared_from_this(), keep_alive](beast::error_code error, size_t) {

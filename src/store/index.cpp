@@ -78,19 +78,17 @@ Expected<SortKey> decode_token(const std::string& text, const ListQuery& query) 
   if (!raw) return invalid();
   const auto token = json::parse(*raw, nullptr, false);
   // Every field checked for its type before it is read: a token is the caller's to forge.
-  const auto field = [&](const char* name, json::value_t type) -> const json* {
+  const auto member = [&](const char* name, bool (json::*is_type)() const noexcept) -> const json* {
     if (!token.is_object()) return nullptr;
     const auto it = token.find(name);
-    if (it == token.end()) return nullptr;
-    const bool number = type == json::value_t::number_float;
-    return (number ? it->is_number() : it->type() == type) ? &*it : nullptr;
+    return it != token.end() && ((*it).*is_type)() ? &*it : nullptr;
   };
-  const json* version = field("v", json::value_t::number_float);
-  const json* by = field("by", json::value_t::string);
-  const json* order = field("order", json::value_t::string);
-  const json* text_key = field("text", json::value_t::string);
-  const json* number = field("number", json::value_t::number_float);
-  const json* name = field("name", json::value_t::string);
+  const json* version = member("v", &json::is_number);
+  const json* by = member("by", &json::is_string);
+  const json* order = member("order", &json::is_string);
+  const json* text_key = member("text", &json::is_string);
+  const json* number = member("number", &json::is_number);
+  const json* name = member("name", &json::is_string);
   if (version == nullptr || version->get<double>() != 1 || by == nullptr || order == nullptr || text_key == nullptr ||
       number == nullptr || name == nullptr) {
     return invalid();

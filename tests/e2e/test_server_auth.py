@@ -31,7 +31,9 @@ def signed(endpoint, target, body, access_key=KEY, secret_key=SECRET, service="s
     return dict(request.headers.items()), data
 
 
-class ServerAuth(unittest.TestCase):
+class KeyedServer(unittest.TestCase):
+    """One server for the whole class, accepting KEY / SECRET."""
+
     @classmethod
     def setUpClass(cls):
         cls.server = SagerunServer(access_key=KEY, secret_key=SECRET).start()
@@ -40,6 +42,8 @@ class ServerAuth(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
 
+
+class ServerAuth(KeyedServer):
     def send(self, headers, body):
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
         try:

@@ -11,8 +11,8 @@ import time
 import unittest
 
 from harness import main
-from server_peer import SagerunServer, training_request
-from test_server_auth import KEY, SECRET, signed
+from server_peer import training_request
+from test_server_auth import KEY, SECRET, KeyedServer, signed
 
 
 def rss_kib(pid):
@@ -28,15 +28,7 @@ def raw_request(headers, body, port):
     return ("\r\n".join(lines) + "\r\nContent-Length: %d\r\n\r\n" % len(body)).encode() + body
 
 
-class ServerHardening(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = SagerunServer(access_key=KEY, secret_key=SECRET).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class ServerHardening(KeyedServer):
     def call(self, target, body, timeout=10):
         """One signed request on a new connection: (status, answer, seconds)."""
         headers, data = signed(self.server.endpoint, target, body,
