@@ -2,8 +2,10 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <unistd.h>
 
 #include "aws/s3/uri.hpp"
+#include "aws/transfer/stream.hpp"
 #include "cli/aws_context.hpp"
 #include "cli/command_table.hpp"
 #include "util/files.hpp"
@@ -66,6 +68,38 @@ void summary(const Invocation& invocation, bool quiet, const char* verb, const a
   std::fputc('\n', stderr);
 }
 
+// `-` as SOURCE (standard input to one object) or TARGET (one object to standard output).
+int stream(const Invocation& invocation, const TransferFlags& flags, const std::string& source,
+           const std::string& target, bool recursive, Mode mode) {
+  if (recursive || mode == Mode::sync) {
+    return report({util::ErrorKind::invalid_input,
+                   "`-` (standard input or output) is one object: it cannot be used with --recursive or sync"});
+  }
+  const bool upload = source == "-";
+  auto location = aws::s3::parse_uri(upload ? target : source);
+  if (!location) return report(location.error());
+  if (location->key.empty() || location->key.ends_with("/")) {
+    return report(
+        {util::ErrorKind::invalid_input,
+         std::string(upload ? "TARGET" : "SOURCE") + " must name one object (s3://bucket/key) when the other is `-`"});
+  }
+  auto context = make_s3_context(invocation.flags().aws, invocation.env());
+  if (!context) return report(context.error());
+  const auto start = std::chrono::steady_clock::now();
+  auto options = transfer_options(flags);
+  options.progress = false;
+  if (!upload) {
+    // Standard output carries the object: no summary there, whatever --output says.
+    auto stats =
+        aws::transfer::download_stream(*context->client, location->bucket, location->key, STDOUT_FILENO, options);
+    return stats ? k_exit_ok : report(stats.error());
+  }
+  auto stats = aws::transfer::upload_stream(*context->client, STDIN_FILENO, location->bucket, location->key, options);
+  if (!stats) return report(stats.error());
+  summary(invocation, flags.quiet, "upload:", *stats, start);
+  return k_exit_ok;
+}
+
 int transfer(const Invocation& invocation, const TransferFlags& flags, const std::string& source,
              const std::string& target, bool recursive, Mode mode) {
   const bool from_s3 = source.starts_with("s3://");
@@ -73,6 +107,7 @@ int transfer(const Invocation& invocation, const TransferFlags& flags, const std
   if (from_s3 == to_s3) {
     return report({util::ErrorKind::invalid_input, "one of SOURCE and TARGET must be s3://…, the other a local path"});
   }
+  if (source == "-" || target == "-") return stream(invocation, flags, source, target, recursive, mode);
   auto context = make_s3_context(invocation.flags().aws, invocation.env());
   if (!context) return report(context.error());
   aws::transfer::Manager manager(*context->client, transfer_options(flags));
@@ -118,8 +153,8 @@ int cmd_s3(Invocation& invocation) {
   ls->add_flag("--recursive,-r", recursive, "every object under the prefix, not one level");
 
   auto* cp = app.add_subcommand("cp", "copy a file or (with --recursive) a folder to or from S3");
-  cp->add_option("source", source, "a local path or s3://bucket/key")->required();
-  cp->add_option("target", target, "a local path or s3://bucket/key")->required();
+  cp->add_option("source", source, "a local path, s3://bucket/key, or - (standard input)")->required();
+  cp->add_option("target", target, "a local path, s3://bucket/key, or - (standard output)")->required();
   cp->add_flag("--recursive,-r", recursive, "copy a folder / every object under a prefix");
   add_transfer_flags(*cp, flags);
 

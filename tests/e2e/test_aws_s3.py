@@ -53,11 +53,11 @@ class S3(unittest.TestCase):
         cls.moto.stop()
         shutil.rmtree(cls.work, ignore_errors=True)
 
-    def sagerun(self, *args, endpoint=None, env=None, check=True):
+    def sagerun(self, *args, endpoint=None, env=None, check=True, stdin=None):
         full_env = peers.aws_env(endpoint or self.moto.endpoint)
         full_env.update({"AWS_MAX_ATTEMPTS": "5"})
         full_env.update(env or {})
-        result = subprocess.run([harness.SAGERUN, *args], env=full_env, capture_output=True, timeout=600)
+        result = subprocess.run([harness.SAGERUN, *args], env=full_env, capture_output=True, timeout=600, input=stdin)
         if check:
             self.assertEqual(result.returncode, 0, result.stderr.decode())
         return result
@@ -147,6 +147,41 @@ class S3(unittest.TestCase):
             self.sagerun("s3", "cp", "-r", "s3://data/theirs%d" % version, back)
             self.assert_same_trees(theirs, back)
 
+    def test_standard_input_and_output_stream_as_the_aws_cli(self):
+        # `cp - s3://…` and `cp s3://… -`: the AWS CLI's pipes. Past the threshold the stream goes
+        # up in parts (it cannot be measured first); down it comes in ranges, all of one ETag.
+        for name, size, part in [("empty", 0, None), ("small", 1000, None), ("edge", PART, None),
+                                 ("parts", 3 * 5 * (1 << 20) + 12345, "5")]:
+            data = os.urandom(size)
+            extra = ["--part-size", part] if part else []
+            up = self.sagerun("s3", "cp", *extra, "-", "s3://data/stream/" + name, stdin=data)
+            self.assertIn(b"upload: 1 files", up.stderr, name)
+            self.assertEqual(self.s3.get_object(Bucket="data", Key="stream/" + name)["Body"].read(), data, name)
+            head = self.s3.head_object(Bucket="data", Key="stream/" + name)
+            if part:
+                self.assertTrue(head["ETag"].strip('"').endswith("-4"), head["ETag"])
+            down = self.sagerun("s3", "cp", *extra, "s3://data/stream/" + name, "-", "--output", "json")
+            self.assertEqual(down.stdout, data, name)
+        self.assertEqual(self.s3.list_multipart_uploads(Bucket="data").get("Uploads", []), [])
+        # What the AWS CLI streams in, we stream out, and the other way round.
+        result = peers.aws_cli(1, ["s3", "cp", "-", "s3://data/stream/cli"], self.moto.endpoint, input=b"from the cli")
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertEqual(self.sagerun("s3", "cp", "s3://data/stream/cli", "-").stdout, b"from the cli")
+        result = peers.aws_cli(1, ["s3", "cp", "s3://data/stream/small", "-"], self.moto.endpoint)
+        self.assertEqual(result.stdout, self.sagerun("s3", "cp", "s3://data/stream/small", "-").stdout)
+
+    def test_streams_refuse_what_they_cannot_do(self):
+        for args, expected in [(["-r", "-", "s3://data/x"], b"--recursive"),
+                               (["-", "s3://data/folder/"], b"TARGET must name one object"),
+                               (["s3://data", "-"], b"SOURCE must name one object")]:
+            result = self.sagerun("s3", "cp", *args, check=False, stdin=b"x")
+            self.assertEqual(result.returncode, 1, args)
+            self.assertIn(expected, result.stderr, args)
+        result = self.sagerun("s3", "cp", "s3://data/no/such/key", "-", check=False)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(b"NoSuchKey", result.stderr)
+        self.assertEqual(result.stdout, b"")
+
     def test_missing_bucket_and_key_give_the_services_error(self):
         result = self.sagerun("s3", "ls", "s3://no-such-bucket/", check=False)
         self.assertEqual(result.returncode, 1)
@@ -219,10 +254,10 @@ class Faults(unittest.TestCase):
     def setUp(self):
         self.proxy.clear()
 
-    def sagerun(self, *args, attempts="5"):
+    def sagerun(self, *args, attempts="5", stdin=None):
         env = peers.aws_env(self.proxy.endpoint)
         env.update({"AWS_MAX_ATTEMPTS": attempts, "SAGERUN_HTTP_STALL_SECONDS": "1"})
-        return subprocess.run([harness.SAGERUN, *args], env=env, capture_output=True, timeout=300)
+        return subprocess.run([harness.SAGERUN, *args], env=env, capture_output=True, timeout=300, input=stdin)
 
     def target(self, name):
         path = os.path.join(self.work, name)
@@ -255,6 +290,28 @@ class Faults(unittest.TestCase):
         self.assertEqual(self.proxy.stats["drop_mid_body"], 3)
         gets = [t for m, t in self.proxy.requests if m == "GET"]
         self.assertGreaterEqual(len(gets), 5 + 3)  # five ranges, three of them twice
+
+    def test_streams_survive_drops_without_writing_a_byte_twice(self):
+        with open(os.path.join(self.source, "big.bin"), "rb") as f:
+            data = f.read()
+        self.proxy.fail_status(count=2, status=500, match=lambda method, target: "partNumber=2" in target)
+        result = self.sagerun("s3", "cp", "-", "s3://faults/stream/big.bin", stdin=data)
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.proxy.drop_mid_body(count=3, after_bytes=4096, match=lambda method, target: method == "GET")
+        result = self.sagerun("s3", "cp", "s3://faults/stream/big.bin", "-")
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
+        self.assertEqual(len(result.stdout), len(data))
+        self.assertTrue(result.stdout == data)
+        self.assertEqual(self.proxy.stats["drop_mid_body"], 3)
+
+    def test_a_failed_stream_upload_is_aborted(self):
+        self.proxy.fail_status(count=1000, status=500, match=lambda method, target: "partNumber=2" in target)
+        result = self.sagerun("s3", "cp", "-", "s3://faults/stream-aborted/x", attempts="2",
+                              stdin=os.urandom(2 * PART + 1))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn(b"upload part 2", result.stderr)
+        self.assertEqual(self.s3.list_multipart_uploads(Bucket="faults").get("Uploads", []), [])
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket="faults", Prefix="stream-aborted/"))
 
     def test_500_and_503_slowdown_are_retried(self):
         self.proxy.fail_status(count=2, status=500, match=lambda method, target: "partNumber=" in target)

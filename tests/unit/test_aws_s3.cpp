@@ -2,6 +2,7 @@
 
 #include "aws/s3/client.hpp"
 #include "aws/s3/uri.hpp"
+#include "aws/transfer/stream.hpp"
 #include "aws/transfer/transfer.hpp"
 
 namespace sagerun::aws {
@@ -35,6 +36,20 @@ TEST(S3, MultipartEtagIsMd5OfPartMd5s) {
   const auto etag = s3::multipart_etag(parts);
   EXPECT_TRUE(etag.ends_with("-2"));
   EXPECT_EQ(etag.size(), 34u);
+}
+
+// A stream of unknown length must fit S3's 10,000 parts up to its 5 TiB object limit.
+TEST(Transfer, StreamPartsGrowSoTenThousandReachFiveTebibytes) {
+  const uint64_t base = 8ull << 20;
+  EXPECT_EQ(transfer::stream_part_size(base, 1), base);
+  EXPECT_EQ(transfer::stream_part_size(base, 1000), base);
+  EXPECT_EQ(transfer::stream_part_size(base, 1001), 2 * base);
+  EXPECT_EQ(transfer::stream_part_size(base, 10000), 512 * base);
+  EXPECT_EQ(transfer::stream_part_size(1ull << 30, 10000), 5ull << 30); // capped at S3's largest part
+  uint64_t total = 0;
+  for (int number = 1; number <= 10000; ++number)
+    total += transfer::stream_part_size(base, number);
+  EXPECT_GE(total, 5ull << 40);
 }
 
 TEST(Transfer, JoinKey) {

@@ -270,21 +270,32 @@ Expected<PartInfo> Client::upload_part(const std::string& bucket, const std::str
                                        int number, const FileRange& file) {
   auto md5 = md5_of_range(file);
   if (!md5) return std::unexpected(md5.error());
+  return send_part(bucket, key, upload_id, number, raw_from_hex(*md5), "", file);
+}
+
+Expected<PartInfo> Client::upload_part_bytes(const std::string& bucket, const std::string& key,
+                                             const std::string& upload_id, int number, const std::string& body) {
+  return send_part(bucket, key, upload_id, number, md5_raw(body), body, std::nullopt);
+}
+
+Expected<PartInfo> Client::send_part(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                                     int number, const std::string& md5, const std::string& body,
+                                     const std::optional<FileRange>& file) {
   const std::string query =
       query_param("partNumber", std::to_string(number)) + "&" + query_param("uploadId", upload_id);
-  Headers headers = {{"Content-MD5", base64_encode(raw_from_hex(*md5))}};
-  auto response = call("PUT", bucket, key, query, headers, "", file, Idempotent::yes);
+  Headers headers = {{"Content-MD5", base64_encode(md5)}};
+  auto response = call("PUT", bucket, key, query, headers, body, file, Idempotent::yes);
   if (!response) return std::unexpected(response.error());
   if (response->status != 200) {
     return std::unexpected(to_error(parse_service_error(*response),
                                     "upload part " + std::to_string(number) + " of s3://" + bucket + "/" + key));
   }
   const auto etag = strip_quotes(response->header("ETag").value_or(""));
-  if (is_plain_md5(etag) && etag != *md5) {
+  if (is_plain_md5(etag) && etag != hex(md5)) {
     return util::fail(util::ErrorKind::io, "part " + std::to_string(number) + " of s3://" + bucket + "/" + key +
                                                ": ETag does not match the MD5 sent");
   }
-  return PartInfo{number, etag, raw_from_hex(*md5)};
+  return PartInfo{number, etag, md5};
 }
 
 Expected<std::string> Client::complete_multipart(const std::string& bucket, const std::string& key,

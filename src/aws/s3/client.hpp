@@ -70,6 +70,8 @@ public:
   Expected<std::string> create_multipart(const std::string& bucket, const std::string& key);
   Expected<PartInfo> upload_part(const std::string& bucket, const std::string& key, const std::string& upload_id,
                                  int number, const FileRange& file);
+  Expected<PartInfo> upload_part_bytes(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                                       int number, const std::string& body);
   Expected<std::string> complete_multipart(const std::string& bucket, const std::string& key,
                                            const std::string& upload_id, const std::vector<PartInfo>& parts);
   Expected<void> abort_multipart(const std::string& bucket, const std::string& key, const std::string& upload_id);
@@ -82,6 +84,10 @@ public:
   Expected<std::string> presign_get(const std::string& bucket, const std::string& key, std::chrono::seconds expires);
 
 private:
+  // `md5` is the part's raw digest; the part is `body`, or `file` when given.
+  Expected<PartInfo> send_part(const std::string& bucket, const std::string& key, const std::string& upload_id,
+                               int number, const std::string& md5, const std::string& body,
+                               const std::optional<FileRange>& file);
   std::string url(const std::string& bucket, const std::string& key, const std::string& query) const;
   Expected<HttpResponse> call(const std::string& method, const std::string& bucket, const std::string& key,
                               const std::string& query, Headers headers, const std::string& body,
