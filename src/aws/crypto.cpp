@@ -2,8 +2,10 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include <array>
+#include <memory>
 #include <stdexcept>
 
 namespace sagerun::aws {
@@ -21,8 +23,41 @@ struct MdCtxFree {
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
+// Fetched once: OpenSSL 3 looks an algorithm up by name (under a lock) on every implicit fetch,
+// which made hashing and HMAC the server's busiest lock. The fetched objects live as long as the
+// process and are shared read-only across threads.
+const EVP_MD* fetch_digest(const char* name) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  if (md == nullptr) throw_openssl("EVP_MD_fetch");
+  return md;
+}
+
 const EVP_MD* message_digest(Digest::Algorithm algorithm) {
-  return algorithm == Digest::Algorithm::sha256 ? EVP_sha256() : EVP_md5();
+  static const EVP_MD* const sha256 = fetch_digest("SHA256");
+  static const EVP_MD* const md5 = fetch_digest("MD5");
+  return algorithm == Digest::Algorithm::sha256 ? sha256 : md5;
+}
+
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxFree>;
+
+// An HMAC-SHA256 context with its digest already set; each call works on a copy of it.
+const EVP_MAC_CTX& hmac_sha256_template() {
+  static const MacCtx ctx = [] {
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (mac == nullptr) throw_openssl("EVP_MAC_fetch(HMAC)");
+    MacCtx made(EVP_MAC_CTX_new(mac));
+    EVP_MAC_free(mac); // the context holds its own reference
+    if (!made) throw_openssl("EVP_MAC_CTX_new");
+    std::array<char, 7> digest{"SHA256"};
+    const std::array<OSSL_PARAM, 2> params{OSSL_PARAM_construct_utf8_string("digest", digest.data(), 0),
+                                           OSSL_PARAM_construct_end()};
+    if (EVP_MAC_CTX_set_params(made.get(), params.data()) != 1) throw_openssl("EVP_MAC_CTX_set_params");
+    return made;
+  }();
+  return *ctx;
 }
 
 std::string one_shot(Digest::Algorithm algorithm, std::string_view data) {
@@ -80,13 +115,14 @@ std::string md5_raw(std::string_view data) { return one_shot(Digest::Algorithm::
 std::string md5_base64(std::string_view data) { return base64_encode(md5_raw(data)); }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
+  const MacCtx ctx(EVP_MAC_CTX_dup(&hmac_sha256_template()));
+  if (!ctx) throw_openssl("EVP_MAC_CTX_dup");
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
   size_t size = 0;
-  // EVP_Q_mac owns and frees its EVP_MAC and context; nothing is left to release here.
-  if (EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), out.size(),
-                &size) == nullptr) {
-    throw_openssl("EVP_Q_mac(HMAC-SHA256)");
+  if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), nullptr) != 1 ||
+      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      EVP_MAC_final(ctx.get(), out.data(), &size, out.size()) != 1) {
+    throw_openssl("HMAC-SHA256");
   }
   return std::string(reinterpret_cast<const char*>(out.data()), size);
 }

@@ -55,9 +55,14 @@ ApiResult<std::string> SageMakerApi::create_training_job(const nlohmann::json& b
 ApiResult<std::string> SageMakerApi::describe_training_job(const nlohmann::json& body) {
   auto name = job_name(body);
   if (!name) return std::unexpected(name.error());
-  auto description = m_jobs.describe(*name);
-  if (!description) return std::unexpected(to_api_error(description.error()));
-  return json_text(*description);
+  if (auto version = m_jobs.store().index().status_version(*name)) {
+    if (auto answer = m_described.find(*version)) return std::move(*answer);
+  }
+  auto row = m_jobs.find(*name);
+  if (!row) return std::unexpected(to_api_error(row.error()));
+  std::string answer = json_text(jobs::describe_json(*row));
+  if (!jobs::wants_runner(*row)) m_described.keep({row->sequence, row->status_json}, answer);
+  return answer;
 }
 
 ApiResult<std::string> SageMakerApi::list_training_jobs(const nlohmann::json& body) {

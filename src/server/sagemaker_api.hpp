@@ -11,6 +11,7 @@
 #include "job/request.hpp"
 #include "jobs/local_jobs.hpp"
 #include "server/api_error.hpp"
+#include "server/describe_cache.hpp"
 #include "server/scheduler.hpp"
 #include "util/environment.hpp"
 
@@ -40,6 +41,7 @@ private:
   jobs::LocalJobs& m_jobs;
   Scheduler& m_scheduler;
   SageMakerOptions m_options;
+  DescribeCache m_described;
 };
 
 } // namespace sagerun::server

@@ -192,8 +192,8 @@ Expected<JobRow> Index::read_row(sqlite::Statement& select, bool with_request) {
   row.origin = select.text(2) == "server" ? Origin::server : Origin::local;
   row.instances = static_cast<int>(select.integer(3));
   row.stop_requested = select.integer(4) != 0;
-  const auto status_json = json::parse(select.text(5), nullptr, false);
-  auto status = job::status_from_json(status_json);
+  row.status_json = select.text(5);
+  auto status = job::status_from_json(json::parse(row.status_json, nullptr, false));
   if (!status) {
     return util::fail(util::ErrorKind::invalid_input,
                       "training job " + row.name + ": its stored status is damaged: " + status.error().message);
@@ -217,6 +217,16 @@ std::optional<JobRow> Index::find(const std::string& name) {
   auto row = read_row(*select, true);
   if (!row) return std::nullopt;
   return std::move(*row);
+}
+
+std::optional<StatusVersion> Index::status_version(const std::string& name) {
+  std::lock_guard lock(m_mutex);
+  auto select = m_db.prepare("SELECT sequence, status_json FROM jobs WHERE name = ?1");
+  if (!select) return std::nullopt;
+  select->bind(1, name);
+  auto found = select->step();
+  if (!found || !*found) return std::nullopt;
+  return StatusVersion{select->integer(0), select->text(1)};
 }
 
 Expected<std::vector<JobRow>> Index::select_rows(const std::string& sql, bool with_request) {

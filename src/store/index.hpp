@@ -35,6 +35,7 @@ struct JobRow {
   bool stop_requested = false;
   nlohmann::json request; // CreateTrainingJob, as validated when the job was created
   job::TrainingJobStatus status;
+  std::string status_json; // `status` as stored (with `sequence`, its StatusVersion); empty until stored
 };
 
 // One row of ListTrainingJobs.
@@ -76,6 +77,14 @@ struct ListPage {
   std::string next_token; // empty on the last page
 };
 
+// Which version of a job's status the index holds: the status as stored, unparsed. Two reads
+// that give the same version give the same DescribeTrainingJob answer (the request never changes).
+struct StatusVersion {
+  int64_t sequence = 0;
+  std::string status_json;
+  bool operator==(const StatusVersion&) const = default;
+};
+
 class Index {
 public:
   static Expected<std::unique_ptr<Index>> open(const std::filesystem::path& file);
@@ -83,6 +92,7 @@ public:
   // Adds a job; ResourceInUse (error code) when a job of that name exists, in any case.
   Expected<void> insert(JobRow& row);
   std::optional<JobRow> find(const std::string& name);
+  std::optional<StatusVersion> status_version(const std::string& name);
   Expected<ListPage> list(const ListQuery& query);
   // Jobs not yet ended, in creation order (for reconciliation and the scheduler).
   Expected<std::vector<JobRow>> active();

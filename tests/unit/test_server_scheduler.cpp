@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "job/lifecycle.hpp"
+#include "server/sagemaker_api.hpp"
 #include "store/status_writer.hpp"
 #include "test_support.hpp"
 #include "util/spawn.hpp"
@@ -256,6 +257,32 @@ TEST_F(SchedulerTest, ARunnerThatVanishesFailsItsJobWithHowItEnded) {
   EXPECT_NE(job("lost").status.failure_reason.find("ended before the job did: killed by SIGKILL (9)"),
             std::string::npos)
       << job("lost").status.failure_reason;
+}
+
+// DescribeTrainingJob keeps answers (describe_cache.hpp): each must follow the stored status.
+TEST_F(SchedulerTest, DescribeFollowsEveryStatusWrite) {
+  auto scheduler = make(1);
+  scheduler->start();
+  SageMakerApi api(*jobs, *scheduler, {});
+  const auto describe = [&](const std::string& name) {
+    auto answer = api.describe_training_job({{"TrainingJobName", name}});
+    EXPECT_TRUE(answer) << name;
+    return nlohmann::json::parse(answer.value_or("{}"));
+  };
+  ASSERT_TRUE(scheduler->submit(request("first")));
+  ASSERT_TRUE(scheduler->submit(request("second")));
+  EXPECT_EQ(describe("second")["SecondaryStatus"], "Pending");
+  EXPECT_EQ(describe("second")["SecondaryStatus"], "Pending"); // answered from what was kept
+  launcher.finish(*store, "first");
+  wait_until([&] { return launcher.started_names().size() == 2; });
+  EXPECT_EQ(describe("second")["SecondaryStatus"], "Starting");
+  EXPECT_EQ(describe("first")["TrainingJobStatus"], "Completed");
+  EXPECT_EQ(describe("first")["TrainingJobStatus"], "Completed");
+  // A running job is read afresh each time, so a runner that vanished shows at once.
+  launcher.vanish("second");
+  wait_until([&] { return status("second") != JobStatus::in_progress; });
+  EXPECT_EQ(describe("second")["TrainingJobStatus"], "Failed");
+  EXPECT_FALSE(api.describe_training_job({{"TrainingJobName", "missing"}}));
 }
 
 TEST_F(SchedulerTest, TakesTheStoreOverOnStart) {
