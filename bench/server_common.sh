@@ -76,6 +76,58 @@ s3.put_object(Bucket=bucket, Key="ml/input/data.csv", Body=b"1,2\n")
 PY
 }
 
+# prepare_describe LABEL ENDPOINT [LABEL ENDPOINT ...]: one finished job in each server (moto
+# only records it), and DescribeTrainingJob for it signed once (botocore's SigV4; valid 15
+# minutes) as a wrk script ($TMP/LABEL.lua), a body ($TMP/LABEL.body) and headers, one per line
+# ($TMP/LABEL.headers).
+prepare_describe() {
+  "$PY" - "$TMP" "$@" <<'PY'
+import json, sys, time, boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+tmp, pairs = sys.argv[1], sys.argv[2:]
+request = {
+    "TrainingJobName": "bench-job",
+    "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagerun:latest",
+                               "TrainingInputMode": "File"},
+    "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
+    "InputDataConfig": [{"ChannelName": "training", "DataSource": {"S3DataSource": {
+        "S3DataType": "S3Prefix", "S3Uri": "s3://bkt/ml/input", "S3DataDistributionType": "FullyReplicated"}}}],
+    "OutputDataConfig": {"S3OutputPath": "s3://bkt/ml/output"},
+    "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+    "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
+}
+for label, endpoint in zip(pairs[::2], pairs[1::2]):
+    sm = boto3.client("sagemaker", endpoint_url=endpoint)
+    sm.create_training_job(**request)
+    if label != "moto":
+        for _ in range(600):
+            if sm.describe_training_job(TrainingJobName="bench-job")["TrainingJobStatus"] != "InProgress":
+                break
+            time.sleep(0.1)
+    described = sm.describe_training_job(TrainingJobName="bench-job")
+    body = json.dumps({"TrainingJobName": "bench-job"})
+    signed = AWSRequest(method="POST", url=endpoint + "/", data=body.encode(),
+                        headers={"Content-Type": "application/x-amz-json-1.1",
+                                 "X-Amz-Target": "SageMaker.DescribeTrainingJob"})
+    SigV4Auth(Credentials("bench-key", "bench-secret"), "sagemaker", "us-east-1").add_auth(signed)
+    with open("%s/%s.lua" % (tmp, label), "w") as f:
+        f.write("wrk.method = \"POST\"\nwrk.body = %s\n" % json.dumps(body))
+        for name, value in signed.headers.items():
+            f.write("wrk.headers[%s] = %s\n" % (json.dumps(name), json.dumps(value)))
+    with open("%s/%s.body" % (tmp, label), "w") as f:
+        f.write(body)
+    with open("%s/%s.headers" % (tmp, label), "w") as f:
+        for name, value in signed.headers.items():
+            f.write("%s: %s\n" % (name, value))
+    size = len(json.dumps(described, default=str))
+    print("%-8s job %s, %s; DescribeTrainingJob answer ~%d bytes" % (
+        label, described["TrainingJobName"], described["TrainingJobStatus"], size))
+PY
+}
+
 echo "sagerun: $SAGERUN"
 echo "python:  $("$PY" -V 2>&1), moto $("$PY" -c 'import moto; print(moto.__version__)')"
 echo "host:    $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

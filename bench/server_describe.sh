@@ -14,47 +14,7 @@ start_moto
 start_sagerun 1
 seed bkt 'print("trained")'
 
-# One job in each (moto only records it), and a wrk script with the signed request for each.
-"$PY" - "$SERVER" "$MOTO" "$TMP" <<'PY'
-import datetime, json, sys, time, boto3
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
-ours, moto, tmp = sys.argv[1:]
-request = {
-    "TrainingJobName": "bench-job",
-    "AlgorithmSpecification": {"TrainingImage": "123456789012.dkr.ecr.us-east-1.amazonaws.com/sagerun:latest",
-                               "TrainingInputMode": "File"},
-    "RoleArn": "arn:aws:iam::123456789012:role/SageMakerRole",
-    "InputDataConfig": [{"ChannelName": "training", "DataSource": {"S3DataSource": {
-        "S3DataType": "S3Prefix", "S3Uri": "s3://bkt/ml/input", "S3DataDistributionType": "FullyReplicated"}}}],
-    "OutputDataConfig": {"S3OutputPath": "s3://bkt/ml/output"},
-    "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-    "StoppingCondition": {"MaxRuntimeInSeconds": 3600},
-}
-for label, endpoint in (("sagerun", ours), ("moto", moto)):
-    sm = boto3.client("sagemaker", endpoint_url=endpoint)
-    sm.create_training_job(**request)
-    if label == "sagerun":
-        for _ in range(600):
-            if sm.describe_training_job(TrainingJobName="bench-job")["TrainingJobStatus"] != "InProgress":
-                break
-            time.sleep(0.1)
-    described = sm.describe_training_job(TrainingJobName="bench-job")
-    body = json.dumps({"TrainingJobName": "bench-job"})
-    signed = AWSRequest(method="POST", url=endpoint + "/", data=body.encode(),
-                        headers={"Content-Type": "application/x-amz-json-1.1",
-                                 "X-Amz-Target": "SageMaker.DescribeTrainingJob"})
-    SigV4Auth(Credentials("bench-key", "bench-secret"), "sagemaker", "us-east-1").add_auth(signed)
-    with open("%s/%s.lua" % (tmp, label), "w") as f:
-        f.write("wrk.method = \"POST\"\nwrk.body = %s\n" % json.dumps(body))
-        for name, value in signed.headers.items():
-            f.write("wrk.headers[%s] = %s\n" % (json.dumps(name), json.dumps(value)))
-    size = len(json.dumps(described, default=str))
-    print("%-8s job %s, %s; DescribeTrainingJob answer ~%d bytes" % (
-        label, described["TrainingJobName"], described["TrainingJobStatus"], size))
-PY
+prepare_describe sagerun "$SERVER" moto "$MOTO"
 
 declare -A RPS P99
 for label in sagerun moto; do

@@ -134,8 +134,10 @@ public:
       struct stat st{};
       const auto full = m_root / prefix;
       if (::lstat(full.c_str(), &st) != 0) {
-        if (::mkdir(full.c_str(), 0755) != 0 && errno != EEXIST) {
-          return fail(ErrorKind::io, errno_message(full.string(), errno));
+        if (::mkdir(full.c_str(), 0755) != 0) {
+          if (errno != EEXIST) return fail(ErrorKind::io, errno_message(full.string(), errno));
+        } else {
+          m_created.push_back(full);
         }
         continue;
       }
@@ -163,6 +165,7 @@ public:
     clear(full);
     UniqueFd out(::open(full.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777));
     if (!out.valid()) return fail(ErrorKind::io, errno_message(full.string(), errno));
+    m_created.push_back(full);
     std::vector<char> buffer(1 << 20);
     uint64_t left = size;
     while (left > 0) {
@@ -191,6 +194,7 @@ public:
     }
     if (::mkdir(full.c_str(), (mode & 0777) | 0700) != 0)
       return fail(ErrorKind::io, errno_message(full.string(), errno));
+    m_created.push_back(full);
     stats.directories++;
     return {};
   }
@@ -203,6 +207,7 @@ public:
     const auto full = m_root / relative;
     clear(full);
     if (::symlink(target.c_str(), full.c_str()) != 0) return fail(ErrorKind::io, errno_message(full.string(), errno));
+    m_created.push_back(full);
     stats.links++;
     return {};
   }
@@ -223,12 +228,29 @@ public:
     const auto full = m_root / relative;
     clear(full);
     if (::link(source.c_str(), full.c_str()) != 0) return fail(ErrorKind::io, errno_message(full.string(), errno));
+    m_created.push_back(full);
     stats.links++;
     return {};
   }
 
+  // Removes everything this extraction created, newest first (a folder goes once it is empty).
+  // What a member replaced is gone either way.
+  void undo() {
+    for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) {
+      struct stat st{};
+      if (::lstat(it->c_str(), &st) != 0) continue;
+      if (S_ISDIR(st.st_mode)) {
+        ::rmdir(it->c_str());
+      } else {
+        ::unlink(it->c_str());
+      }
+    }
+    m_created.clear();
+  }
+
 private:
   std::filesystem::path m_root;
+  std::vector<std::filesystem::path> m_created;
 };
 
 } // namespace
@@ -302,18 +324,11 @@ bool link_target_inside(const std::string& link_path, const std::string& target)
   return true;
 }
 
-Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const std::filesystem::path& destination,
-                                   uint64_t max_bytes) {
-  UniqueFd fd(::open(archive.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid())
-    return fail(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, errno_message(archive.string(), errno));
-  GzHandle gz(gzdopen(fd.release(), "rb"));
-  if (!gz) return fail(ErrorKind::io, archive.string() + ": cannot open");
-  gzbuffer(gz.get(), 1 << 17);
-  ArchiveReader reader(std::move(gz), archive.string());
-  if (auto ok = make_directories(destination); !ok) return std::unexpected(ok.error());
+namespace {
 
-  Extractor extractor(destination);
+Expected<ExtractStats> extract_members(ArchiveReader& reader, const std::filesystem::path& archive,
+                                       const std::filesystem::path& destination, Extractor& extractor,
+                                       uint64_t max_bytes) {
   ExtractStats stats;
   std::vector<std::string> links; // checked once all are in place: a later link can redirect one
   std::string long_name, long_link, pax_path, pax_link;
@@ -414,6 +429,25 @@ Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const s
                                               "': through the links beside it, it resolves outside the folder");
   }
   return stats;
+}
+
+} // namespace
+
+Expected<ExtractStats> extract_tar(const std::filesystem::path& archive, const std::filesystem::path& destination,
+                                   uint64_t max_bytes) {
+  UniqueFd fd(::open(archive.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid())
+    return fail(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, errno_message(archive.string(), errno));
+  GzHandle gz(gzdopen(fd.release(), "rb"));
+  if (!gz) return fail(ErrorKind::io, archive.string() + ": cannot open");
+  gzbuffer(gz.get(), 1 << 17);
+  ArchiveReader reader(std::move(gz), archive.string());
+  if (auto ok = make_directories(destination); !ok) return std::unexpected(ok.error());
+
+  Extractor extractor(destination);
+  auto extracted = extract_members(reader, archive, destination, extractor, max_bytes);
+  if (!extracted) extractor.undo();
+  return extracted;
 }
 
 } // namespace sagerun::util

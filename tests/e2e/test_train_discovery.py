@@ -1,4 +1,5 @@
 """train finds the script by the contract's rules: seed layouts, script mode, code/, and none."""
+import gzip
 import io
 import os
 import sys
@@ -7,6 +8,30 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
+
+CHUNK = 1 << 20
+
+
+def gzip_bomb(path, members, member_size):
+    """A sourcedir.tar.gz of `members` files of zeros, each `member_size` bytes (a multiple of
+    1 MiB): gzip members concatenated (as zlib reads them), one per MiB, so a few KB per MiB of
+    output is written in no time."""
+    zeros = gzip.compress(bytes(CHUNK), compresslevel=9, mtime=0)
+    with open(path, "wb") as out:
+        for index in range(members):
+            info = tarfile.TarInfo("bomb/zeros%03d.bin" % index)
+            info.size = member_size
+            header = info.tobuf(format=tarfile.GNU_FORMAT)
+            out.write(gzip.compress(header, mtime=0))
+            for _ in range(member_size // CHUNK):
+                out.write(zeros)
+        out.write(gzip.compress(bytes(1024), mtime=0))  # the end blocks
+    return os.path.getsize(path)
+
+
+def folder_bytes(root):
+    return sum(os.path.getsize(os.path.join(folder, name)) for folder, _, names in os.walk(root) for name in names)
+
 
 REPORT = "import os, sys\nopen(os.path.join(os.environ['SM_MODEL_DIR'], 'ran'), 'w').write(os.getcwd() + '\\n' + ' '.join(sys.argv))\n"
 
@@ -94,6 +119,25 @@ class Discovery(unittest.TestCase):
         self.assertEqual(result.returncode, 66)
         self.assertFalse(os.path.exists(os.path.join(os.path.dirname(self.tree.root), "escaped.py")))
         self.assertIn("..", self.tree.read("output/failure"))
+
+    def test_script_mode_gzip_bombs_stop_at_the_jobs_volume(self):
+        # VolumeSizeInGB=1: one member that says it is 1.1 GiB is refused before a byte is written;
+        # 40 members of 32 MiB (1.25 GiB) stop at the 1 GiB budget. Either way the job fails
+        # saying so, and what was extracted is removed.
+        self.tree.write_json("input/config/trainingjobconfig.json", {
+            "TrainingJobName": "bomb", "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1,
+                                                          "VolumeSizeInGB": 1}})
+        for name, members, size in [("one", 1, 1100 * CHUNK), ("many", 40, 32 * CHUNK)]:
+            archive = self.tree.path(name + ".tar.gz")
+            self.assertLess(gzip_bomb(archive, members, size), 1400 * 1024, name)  # about 1 MB
+            self.tree.write_json("input/config/hyperparameters.json", {
+                "sagemaker_program": '"entry.py"', "sagemaker_submit_directory": '"%s"' % archive})
+            result = harness.run_train(self.tree)
+            self.assertEqual(result.returncode, 66, name)
+            failure = self.tree.read("output/failure")
+            self.assertIn("unpacks to more than 1073741824 bytes", failure, name)
+            self.assertIn("ResourceConfig.VolumeSizeInGB", failure, name)
+            self.assertEqual(folder_bytes(self.tree.path("code")), 0, name)
 
     def test_script_mode_unreachable_s3_is_a_clear_failure(self):
         self.tree.write_json("input/config/hyperparameters.json", {

@@ -224,6 +224,32 @@ TEST(TarExtract, TheFilesMayNotExceedTheBudget) {
       << stats.error().message;
   EXPECT_NE(stats.error().message.find("VolumeSizeInGB"), std::string::npos);
   EXPECT_FALSE(is_file(dir.path() / "code" / "b.bin"));
+  EXPECT_FALSE(is_file(dir.path() / "code" / "a.bin")); // what came before the refusal went too
+}
+
+// A failed extraction takes back what it created, down to the folders, and keeps what was there.
+TEST(TarExtract, AFailedExtractionLeavesTheFolderAsItFoundIt) {
+  test::TempDir dir;
+  const auto code = dir.path() / "code";
+  ASSERT_TRUE(make_directories(code / "mine"));
+  ASSERT_TRUE(write_file_atomic(code / "mine" / "keep.txt", "kept"));
+  const auto archive = TarBuilder()
+                           .file("pkg/sub/a.py", "a")
+                           .member("pkg/empty", '5')
+                           .file("mine/new.py", "n")
+                           .member("pkg/link", '2', "", "sub/a.py")
+                           .member("pkg/hard", '1', "", "pkg/sub/a.py")
+                           .member("dev", '3')
+                           .write(dir.path() / "bad.tar.gz");
+  auto stats = extract_tar(archive, code);
+  ASSERT_FALSE(stats);
+  EXPECT_NE(stats.error().message.find("devices and FIFOs"), std::string::npos) << stats.error().message;
+  std::vector<std::string> left;
+  for (const auto& entry : fs::recursive_directory_iterator(code))
+    left.push_back(fs::relative(entry.path(), code).string());
+  std::ranges::sort(left);
+  EXPECT_EQ(left, (std::vector<std::string>{"mine", "mine/keep.txt"}));
+  EXPECT_EQ(*read_file(code / "mine" / "keep.txt"), "kept");
 }
 
 } // namespace
