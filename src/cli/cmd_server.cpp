@@ -35,6 +35,7 @@ struct ServerFlags {
   std::optional<std::string> region, profile;
   bool allow_local_uris = false;
   int threads = 4;
+  int idle_timeout = 60;
 };
 
 // The secret of --access-key: from --secret-key-file, else SAGERUN_SERVER_SECRET_KEY; never from
@@ -118,6 +119,10 @@ int cmd_server(Invocation& invocation) {
                "also take file:// and absolute paths as job inputs and outputs (the service takes s3:// only)");
   app.add_option("--threads", flags.threads, "threads answering requests (an open connection costs none)")
       ->check(CLI::Range(1, 256));
+  app.add_option("--idle-timeout", flags.idle_timeout,
+                 "seconds a keep-alive connection may wait for its next request (60; keep it above a load "
+                 "balancer's own idle timeout)")
+      ->check(CLI::Range(1, 3600));
   if (auto done = invocation.parse()) return *done;
 
   // Before any thread starts: the stop signals are taken by sigwait below, and a client that
@@ -158,6 +163,7 @@ int cmd_server(Invocation& invocation) {
   options.region = region ? *region : "us-east-1";
   options.uri_policy = flags.allow_local_uris ? job::UriPolicy::local : job::UriPolicy::sagemaker;
   options.threads = flags.threads;
+  options.http.idle = std::chrono::seconds(flags.idle_timeout);
   std::error_code error;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", error);
   if (error) return report({util::ErrorKind::io, "cannot find this program (/proc/self/exe): " + error.message()});

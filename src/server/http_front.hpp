@@ -10,7 +10,8 @@
 //     within 64 KiB (431);
 //   - a body must keep arriving: 10 s without a byte closes the connection; a body over 16 MiB is
 //     refused (413) when its 16 MiB + 1st byte arrives, chunked or not;
-//   - an idle keep-alive connection is closed after 60 s; a response must be taken within 30 s;
+//   - an idle keep-alive connection is closed after 60 s (`--idle-timeout`); a response must be
+//     taken within 30 s;
 //   - the listen backlog is the system's maximum (SOMAXCONN).
 // Requests are answered on `threads` threads, in the order each connection sends them.
 

@@ -35,7 +35,7 @@ struct Server::Parts {
                                    .needs_image = options.runner.runtime == "docker",
                                    .runner_env = options.env}),
         logs(*store, LogsOptions{options.region, options.account}), dispatch(verifier, sagemaker, logs),
-        front(dispatch, options.threads) {}
+        front(dispatch, options.threads, options.http) {}
 
   std::unique_ptr<store::Store> store;
   jobs::S3UploadAborter aborter;

@@ -13,6 +13,7 @@
 
 #include "aws/credentials_types.hpp"
 #include "job/request.hpp"
+#include "server/http_front.hpp"
 #include "server/launcher.hpp"
 #include "util/environment.hpp"
 #include "util/error.hpp"
@@ -32,6 +33,7 @@ struct ServerOptions {
   util::EnvMap env; // the server's environment: its runners' settings, its S3 access for clean-up
   job::UriPolicy uri_policy = job::UriPolicy::sagemaker;
   int threads = 4; // threads answering requests (connections cost none while they wait)
+  HttpLimits http; // deadlines and sizes per connection
   bool log = true;
 };
 

@@ -40,6 +40,19 @@ print("sleeping", flush=True)
 time.sleep(600)
 '''
 
+# What a job can see of AWS credentials: the variables, and the key its endpoint hands out.
+CREDENTIALS_SCRIPT = r'''
+import json, os, urllib.request
+seen = {"names": sorted(k for k in os.environ if k.startswith("AWS_")),
+        "secret_in_env": any("testing-secret" in v or "api-secret" in v for v in os.environ.values())}
+if "AWS_CONTAINER_CREDENTIALS_FULL_URI" in os.environ:
+    request = urllib.request.Request(os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                                     headers={"Authorization": os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"]})
+    seen["served_key"] = json.load(urllib.request.urlopen(request, timeout=10))["AccessKeyId"]
+with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.json"), "w") as f:
+    json.dump(seen, f)
+'''
+
 GROUP = "/aws/sagemaker/TrainingJobs"
 
 
@@ -54,7 +67,8 @@ class ServerApi(unittest.TestCase):
         cls.moto = MotoServer().start()
         cls.s3 = s3_client(cls.moto.endpoint)
         cls.s3.create_bucket(Bucket="bkt")
-        for prefix, script in (("ok", MODEL_SCRIPT), ("fail", FAILING_SCRIPT), ("sleep", SLEEP_SCRIPT)):
+        for prefix, script in (("ok", MODEL_SCRIPT), ("fail", FAILING_SCRIPT), ("sleep", SLEEP_SCRIPT),
+                               ("creds", CREDENTIALS_SCRIPT)):
             cls.s3.put_object(Bucket="bkt", Key=prefix + "/input/script/train.py", Body=script.encode())
             cls.s3.put_object(Bucket="bkt", Key=prefix + "/input/train.csv", Body=b"1,2\n")
 
@@ -62,8 +76,8 @@ class ServerApi(unittest.TestCase):
     def tearDownClass(cls):
         cls.moto.stop()
 
-    def start_server(self, max_instances=2):
-        server = SagerunServer(env=aws_env(self.moto.endpoint), max_instances=max_instances).start()
+    def start_server(self, max_instances=2, **kw):
+        server = SagerunServer(env=aws_env(self.moto.endpoint), max_instances=max_instances, **kw).start()
         self.addCleanup(server.stop)
         return server, server.client("sagemaker"), server.client("logs")
 
@@ -109,6 +123,32 @@ class ServerApi(unittest.TestCase):
         sm.get_waiter("training_job_completed_or_stopped").wait(TrainingJobName="first-job",
                                                                  WaiterConfig={"Delay": 1, "MaxAttempts": 5})
         self.assertIn("epoch 2 loss=0.25", self.log_messages(logs, "first-job"))
+
+    def test_jobs_never_get_the_key_that_signs_the_api_unless_told(self):
+        # The server's own credentials (moto's key here) are what jobs get through their
+        # endpoint. When clients sign with that same key, a job holding it could create or stop
+        # other jobs: it gets no credentials at all, unless --jobs-get-api-key says otherwise.
+        def seen(name, **kw):
+            server, sm, _ = self.start_server(**kw)
+            self.create(sm, name, prefix="creds")
+            done = wait_for_job(sm, name)
+            self.assertEqual(done["TrainingJobStatus"], "Completed", done.get("FailureReason"))
+            key = done["ModelArtifacts"]["S3ModelArtifacts"][len("s3://bkt/"):]
+            return json.loads(tar_members(self.s3.get_object(Bucket="bkt", Key=key)["Body"].read())["model.json"]), \
+                server.log()
+
+        same, log = seen("same-key")
+        self.assertEqual([n for n in same["names"] if n.startswith(("AWS_CONTAINER_", "AWS_ACCESS_", "AWS_SECRET_",
+                                                                    "AWS_SESSION_"))], [], same)
+        self.assertFalse(same["secret_in_env"])
+        self.assertIn("jobs get no AWS credentials", log)
+        told, _ = seen("told", extra_args=["--jobs-get-api-key"])
+        self.assertIn("AWS_CONTAINER_CREDENTIALS_FULL_URI", told["names"])
+        self.assertEqual(told["served_key"], "testing-key")
+        own, log = seen("own-key", access_key="api-key", secret_key="api-secret")
+        self.assertEqual(own["served_key"], "testing-key")  # the server's chain, never the API's key
+        self.assertFalse(own["secret_in_env"])
+        self.assertNotIn("jobs get no AWS credentials", log)
 
     def test_failing_job(self):
         server, sm, logs = self.start_server()

@@ -117,6 +117,30 @@ class ServerHardening(KeyedServer):
             self.assertGreater(closed_after[name], 8.0, name)
             self.assertLess(closed_after[name], 14.0, name)
 
+    def test_idle_keep_alive_connections_are_closed(self):
+        # 60 s by default; --idle-timeout 3 here. A connection that never sends, and one that goes
+        # quiet after its requests, are closed; one that keeps asking is not.
+        from server_peer import SagerunServer
+        server = SagerunServer(access_key=KEY, secret_key=SECRET, extra_args=["--idle-timeout", "3"]).start()
+        self.addCleanup(server.stop)
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        started = time.monotonic()
+        busy = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        headers, data = signed(server.endpoint, "SageMaker.ListTrainingJobs", {})
+        for _ in range(6):  # 6 requests 1 s apart: longer than the timeout, never idle that long
+            busy.sendall(raw_request(headers, data, server.port))
+            reply = busy.recv(65536)
+            self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:100])
+            time.sleep(1)
+        self.assertEqual(silent.recv(1), b"")  # closed by now
+        self.assertLess(time.monotonic() - started, 8.0)
+        quiet_from = time.monotonic()
+        self.assertEqual(busy.recv(1), b"")
+        self.assertGreater(time.monotonic() - quiet_from, 1.0)  # 3 s after its last answer, 1 s slept
+        self.assertLess(time.monotonic() - quiet_from, 5.0)
+        silent.close()
+        busy.close()
+
     def test_bodies_over_16_mib_are_refused_whatever_the_encoding(self):
         # Chunked once bypassed the limit: 300 MiB unsigned bodies were buffered whole.
         pid = self.server.process.pid
