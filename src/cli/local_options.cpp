@@ -1,5 +1,7 @@
 #include "cli/local_options.hpp"
 
+#include <filesystem>
+
 #include "job/names.hpp"
 #include "util/files.hpp"
 
@@ -24,6 +26,13 @@ std::string base_name_from_image(const std::string& image) {
   return name.empty() ? "sagerun" : name;
 }
 
+// A location given on the command line: a path without a scheme (`./data`, `out`) is a folder
+// here, resolved against the current folder; anything else is passed on as written.
+std::string command_line_location(const std::string& value) {
+  if (value.empty() || value.find("://") != std::string::npos) return value;
+  return std::filesystem::absolute(value).lexically_normal().string();
+}
+
 } // namespace
 
 void add_job_flags(CLI::App& app, JobFlags& flags) {
@@ -32,12 +41,12 @@ void add_job_flags(CLI::App& app, JobFlags& flags) {
   app.add_option("--instance-type", flags.instance_type, "ResourceConfig.InstanceType (default ml.m5.xlarge)");
   app.add_option("--instance-count", flags.instance_count, "ResourceConfig.InstanceCount: hosts algo-1…algo-N");
   app.add_option("--hyperparameter", flags.hyperparameters, "KEY=VALUE, repeatable (HyperParameters)");
-  app.add_option("--input", flags.inputs, "CHANNEL=URI (s3://…, file://… or a folder), repeatable");
-  app.add_option("--output-path", flags.output, "OutputDataConfig.S3OutputPath (s3://… or file://…)");
+  app.add_option("--input", flags.inputs, "CHANNEL=URI (s3://…, file:///… or a folder, relative to here), repeatable");
+  app.add_option("--output-path", flags.output, "OutputDataConfig.S3OutputPath (s3://…, file:///… or a folder)");
   app.add_option("--max-runtime", flags.max_runtime, "StoppingCondition.MaxRuntimeInSeconds");
   app.add_option("--environment", flags.environment, "KEY=VALUE for the container, repeatable");
   app.add_option("--metric", flags.metrics, "NAME=REGEX, repeatable (AlgorithmSpecification.MetricDefinitions)");
-  app.add_option("--checkpoint-s3-uri", flags.checkpoint_uri, "CheckpointConfig.S3Uri (s3://… or file://…)");
+  app.add_option("--checkpoint-s3-uri", flags.checkpoint_uri, "CheckpointConfig.S3Uri (s3://…, file:///… or a folder)");
   app.add_option("--job-name", flags.job_name, "the job's name (must be unique)");
   app.add_option("--base-job-name", flags.base_job_name, "make a unique name: BASE-YYYY-MM-DD-HH-MM-SS-mmm");
   app.add_option("--role", flags.role, "RoleArn (default: a placeholder role; `submit` to AWS needs a real one)");
@@ -75,23 +84,24 @@ Expected<nlohmann::json> build_request_json(const JobFlags& flags) {
     auto pair = split_pair(item, "--input");
     if (!pair) return std::unexpected(pair.error());
     auto& channels = request["InputDataConfig"];
-    nlohmann::json channel = {
-        {"ChannelName", pair->first},
-        {"DataSource",
-         {{"S3DataSource",
-           {{"S3DataType", "S3Prefix"}, {"S3Uri", pair->second}, {"S3DataDistributionType", "FullyReplicated"}}}}}};
+    nlohmann::json channel = {{"ChannelName", pair->first},
+                              {"DataSource",
+                               {{"S3DataSource",
+                                 {{"S3DataType", "S3Prefix"},
+                                  {"S3Uri", command_line_location(pair->second)},
+                                  {"S3DataDistributionType", "FullyReplicated"}}}}}};
     bool replaced = false;
     if (channels.is_array()) {
       for (auto& existing : channels) {
         if (existing.value("ChannelName", "") == pair->first) {
-          existing["DataSource"]["S3DataSource"]["S3Uri"] = pair->second;
+          existing["DataSource"]["S3DataSource"]["S3Uri"] = command_line_location(pair->second);
           replaced = true;
         }
       }
     }
     if (!replaced) channels.push_back(channel);
   }
-  if (flags.output) request["OutputDataConfig"]["S3OutputPath"] = *flags.output;
+  if (flags.output) request["OutputDataConfig"]["S3OutputPath"] = command_line_location(*flags.output);
   auto& resources = request["ResourceConfig"];
   if (flags.instance_type) resources["InstanceType"] = *flags.instance_type;
   if (!resources.contains("InstanceType")) resources["InstanceType"] = "ml.m5.xlarge";
@@ -105,7 +115,7 @@ Expected<nlohmann::json> build_request_json(const JobFlags& flags) {
     if (!pair) return std::unexpected(pair.error());
     request["Environment"][pair->first] = pair->second;
   }
-  if (flags.checkpoint_uri) request["CheckpointConfig"]["S3Uri"] = *flags.checkpoint_uri;
+  if (flags.checkpoint_uri) request["CheckpointConfig"]["S3Uri"] = command_line_location(*flags.checkpoint_uri);
   if (flags.network_isolation) request["EnableNetworkIsolation"] = true;
   if (flags.job_name) {
     request["TrainingJobName"] = *flags.job_name;

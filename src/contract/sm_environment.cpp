@@ -213,4 +213,13 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
   return out;
 }
 
+void add_framework_defaults(util::EnvMap& env) {
+  const auto set_default = [&env](const std::string& name, const std::string& from) {
+    const auto value = util::lookup(env, from);
+    if (value && !util::lookup(env, name)) env[name] = *value;
+  };
+  set_default("MASTER_ADDR", "SM_MASTER_ADDR");
+  set_default("MASTER_PORT", "SM_MASTER_PORT");
+}
+
 } // namespace sagerun::contract

@@ -30,4 +30,10 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
 // The port given as SM_MASTER_PORT (the toolkit's torch_distributed uses the same).
 inline constexpr int k_master_port = 7777;
 
+// What the framework containers set in their own environment for every job, so a script's
+// `init_process_group("env://")` finds its master: MASTER_ADDR (the master host) and
+// MASTER_PORT (7777), each unless `env` already has it (the job's Environment wins). Call after
+// the SM_* variables are in `env`.
+void add_framework_defaults(util::EnvMap& env);
+
 } // namespace sagerun::contract

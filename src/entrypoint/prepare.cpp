@@ -38,6 +38,21 @@ std::optional<Step> install_step(const Entry& entry, const std::string& python, 
   return std::nullopt;
 }
 
+std::string pip_error_line(const std::string& output) {
+  std::string found;
+  size_t start = 0;
+  while (start < output.size()) {
+    size_t end = output.find('\n', start);
+    if (end == std::string::npos) end = output.size();
+    std::string_view line(output.data() + start, end - start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+      line.remove_suffix(1);
+    if (line.starts_with("ERROR: ") || line.starts_with("error: ")) found = std::string(line);
+    start = end + 1;
+  }
+  return found;
+}
+
 Expected<Step> run_step(const Entry& entry, const std::string& python, const std::vector<std::string>& args) {
   Step step{{}, entry.directory};
   const auto path = entry.directory / entry.name;

@@ -21,6 +21,10 @@ enum class InstallRequirements { no, yes };
 // requirements.txt beside the entry; nothing when neither applies.
 std::optional<Step> install_step(const Entry& entry, const std::string& python, InstallRequirements requirements);
 
+// pip's verdict in its output: the last line that starts "ERROR: " (or "error: "), without the
+// prefix's spaces around it; empty when there is none.
+std::string pip_error_line(const std::string& output);
+
 // The command that runs the entry with `args` appended.
 Expected<Step> run_step(const Entry& entry, const std::string& python, const std::vector<std::string>& args);
 

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string_view>
 
 #include "contract/config.hpp"
@@ -14,6 +15,7 @@
 #include "entrypoint/hosts.hpp"
 #include "entrypoint/locate.hpp"
 #include "entrypoint/prepare.hpp"
+#include "entrypoint/python_env.hpp"
 #include "entrypoint/supervisor.hpp"
 #include "entrypoint/system_info.hpp"
 #include "util/files.hpp"
@@ -38,6 +40,7 @@ constexpr std::string_view k_usage =
     "  SAGEMAKER_PROGRAM              the entry script (script mode)\n"
     "  SAGERUN_PYTHON                 the Python interpreter (default: python3)\n"
     "  SAGERUN_INSTALL_REQUIREMENTS   0 to skip requirements.txt\n"
+    "  SAGERUN_PYTHON_ENVS            where environments for an externally managed Python are kept\n"
     "  SAGERUN_STOP_GRACE_SECONDS     seconds between SIGTERM and SIGKILL (default 100)\n"
     "  SAGERUN_HOST_WAIT_SECONDS      how long to wait for peers to resolve (default 900)\n"
     "  SAGERUN_DEBUG                  1 for debug lines (or sagemaker_container_log_level <= 10)\n"
@@ -110,7 +113,10 @@ public:
   int run();
 
 private:
-  int install(const Entry& entry, const std::string& python);
+  // Installs the entry's requirements; `python` becomes the interpreter to run the script with
+  // (a cached environment's, when the given one is externally managed).
+  int install(const Entry& entry, std::string& python);
+  Expected<PythonEnv> open_python_env(const Entry& entry, const std::string& python);
   int run_script(const Entry& entry, const std::string& python, const contract::TrainingConfig& config,
                  const contract::Hyperparameters& hps);
   int stopped_before_start(int sig) {
@@ -165,30 +171,77 @@ int Train::run() {
   if (!entry) return finish_failed(m_paths, contract::k_exit_no_script, entry.error().message);
   log::info("found the script by rule: " + entry->rule + ": " + (entry->directory / entry->name).string());
 
-  const std::string python = util::lookup(m_env, "SAGERUN_PYTHON").value_or("python3");
+  std::string python = util::lookup(m_env, "SAGERUN_PYTHON").value_or("python3");
   if (const int code = install(*entry, python); code != 0) return code;
   if (const int sig = m_supervisor.pending_stop()) return stopped_before_start(sig);
   return run_script(*entry, python, *config, hps);
 }
 
-int Train::install(const Entry& entry, const std::string& python) {
+int Train::install(const Entry& entry, std::string& python) {
   const auto enabled = m_settings.install_requirements ? InstallRequirements::yes : InstallRequirements::no;
-  const auto step = install_step(entry, python, enabled);
+  auto step = install_step(entry, python, enabled);
   if (!step) return 0;
+  std::optional<PythonEnv> environment;
+  if (externally_managed(python, m_env)) {
+    auto opened = open_python_env(entry, python);
+    if (!opened) return finish_failed(m_paths, contract::k_exit_install_failed, opened.error().message);
+    environment = std::move(*opened);
+    step->argv.front() = environment->python();
+    if (environment->complete() && entry.kind != ScriptKind::python_package) {
+      log::info("the requirements are installed already in " + environment->folder().string());
+      python = environment->python();
+      return 0;
+    }
+  }
   log::info("installing: " + display_command(step->argv, m_redactor) + " (in " + step->cwd.string() + ")");
   auto result = m_supervisor.run(Command{step->argv, step->cwd, m_env, Command::Output::merged});
   if (!result) return finish_failed(m_paths, contract::k_exit_internal, result.error().message);
   if (result->spawn_errno != 0) {
     return finish_failed(m_paths, contract::k_exit_install_failed,
-                         "install failed: cannot run " + python + ": " + std::strerror(result->spawn_errno));
+                         "install failed: cannot run " + step->argv.front() + ": " +
+                             std::strerror(result->spawn_errno));
   }
   if (result->exit_code != 0) {
+    // pip's own verdict ("ERROR: No matching distribution found for …") leads; then how it ended.
+    const std::string verdict = pip_error_line(result->tail);
     return finish_failed(m_paths, contract::k_exit_install_failed,
-                         "install failed: " + display_command(step->argv, m_redactor) + " ended with " +
-                             describe_end(*result, m_supervisor.grace()),
+                         "install failed: " + (verdict.empty() ? std::string() : verdict + " (") +
+                             display_command(step->argv, m_redactor) + " ended with " +
+                             describe_end(*result, m_supervisor.grace()) + (verdict.empty() ? "" : ")"),
                          result->tail);
   }
+  if (environment) {
+    if (auto marked = environment->mark_complete(); !marked)
+      log::warn("could not record the Python environment as complete: " + marked.error().message);
+    python = environment->python();
+  }
   return 0;
+}
+
+// The cached environment for the entry's requirements under `python`, made if need be.
+Expected<PythonEnv> Train::open_python_env(const Entry& entry, const std::string& python) {
+  const auto real = resolve_python(python, m_env);
+  if (!real) return util::fail(util::ErrorKind::not_found, "install failed: cannot find " + python);
+  std::string requirements = util::read_file(entry.directory / "requirements.txt").value_or("");
+  if (entry.kind == ScriptKind::python_package) requirements += "\n# and the package itself";
+  auto environment = PythonEnv::open(python_envs_folder(m_env), python_env_key(*real, requirements));
+  if (!environment) return std::unexpected(environment.error());
+  if (environment->exists()) return environment;
+  const std::vector<std::string> argv{
+      real->string(), "-m", "venv", "--without-pip", "--system-site-packages", environment->folder().string()};
+  log::info(python +
+            " is externally managed (PEP 668): the requirements go into a virtual environment that sees "
+            "its packages: " +
+            display_command(argv, m_redactor));
+  auto made = m_supervisor.run(Command{argv, "/", m_env, Command::Output::merged});
+  if (!made) return std::unexpected(made.error());
+  if (made->spawn_errno != 0 || made->exit_code != 0 || !environment->exists()) {
+    return util::fail(util::ErrorKind::io, "install failed: " + python +
+                                               " is externally managed (PEP 668) and a virtual environment "
+                                               "could not be made for the requirements: " +
+                                               display_command(argv, m_redactor) + " failed: " + made->tail);
+  }
+  return environment;
 }
 
 int Train::run_script(const Entry& entry, const std::string& python, const contract::TrainingConfig& config,
@@ -204,6 +257,7 @@ int Train::run_script(const Entry& entry, const std::string& python, const contr
        contract::build_sm_environment(m_paths, config, hps, identity, probe_system(m_env), m_env)) {
     env[key] = std::move(value);
   }
+  contract::add_framework_defaults(env);
   // Like the toolkit, the code's folder comes first on the Python path.
   const auto pythonpath = util::lookup(env, "PYTHONPATH");
   env["PYTHONPATH"] = entry.directory.string() + (pythonpath && !pythonpath->empty() ? ":" + *pythonpath : "");

@@ -261,6 +261,11 @@ private:
       out.push_back("Member must have length greater than or equal to " + std::to_string(*shape.min));
     const bool local_uri = (flags & shapes::k_local_uri) && m_policy == UriPolicy::local &&
                            job::location_kind(text) == job::LocationKind::local;
+    if ((flags & shapes::k_local_uri) && m_policy == UriPolicy::local && text.starts_with("file://") && !local_uri) {
+      out.push_back("Member must be an absolute file:// URI (file:///path/to/folder); a relative folder is taken "
+                    "on the command line only (--input training=./data)");
+      return out;
+    }
     if (shape.pattern_kind != PatternKind::none && !local_uri && points.size() <= shapes::k_regex_input_limit &&
         !shapes::matches_pattern(shape, points))
       out.push_back("Member must satisfy regular expression pattern: " + std::string(shape.pattern));

@@ -1,9 +1,11 @@
 #include "runner/child_process.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,7 +57,7 @@ Expected<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
 }
 
 Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::string>& argv, const util::EnvMap& env,
-                                                      const std::function<int()>& setup) {
+                                                      const std::function<int()>& setup, int namespaces) {
   if (argv.empty()) return util::fail(util::ErrorKind::internal, "spawn: empty command");
   util::Pipe output, status;
   if (!util::make_pipe(output) || !util::make_pipe(status)) {
@@ -63,8 +65,16 @@ Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::str
   }
   const auto args = util::argv_pointers(argv);
   const util::EnvBlock block(env);
-  const pid_t pid = ::fork();
-  if (pid < 0) return util::fail(util::ErrorKind::io, util::errno_message("fork", errno));
+  // clone(2) without a stack of its own is fork(2) with namespaces; glibc's fork handlers do
+  // not run, which the child does not need: it makes system calls only, then execs.
+  const pid_t pid =
+      namespaces == 0
+          ? ::fork()
+          : static_cast<pid_t>(::syscall(SYS_clone, SIGCHLD | namespaces, nullptr, nullptr, nullptr, nullptr));
+  if (pid < 0) {
+    return util::fail(namespaces == 0 ? util::ErrorKind::io : util::ErrorKind::unsupported,
+                      util::errno_message(namespaces == 0 ? "fork" : "clone (new namespaces)", errno));
+  }
   if (pid == 0) {
     ::setpgid(0, 0);
     sigset_t empty;
@@ -104,14 +114,19 @@ Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::str
 }
 
 Expected<ChildProcess> ChildProcess::spawn_tied(const std::vector<std::string>& argv, const util::EnvMap& env,
-                                                const std::function<int()>& setup) {
+                                                const std::function<int()>& setup, int namespaces) {
   const pid_t runner = ::getpid();
-  return spawn_with_setup(argv, env, [&]() -> int {
-    // After the setup: entering a user namespace changes credentials, which clears the setting.
-    if (const int error = setup ? setup() : 0; error != 0) return error;
-    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) return errno;
-    return ::getppid() == runner ? 0 : ESRCH; // the runner is already gone
-  });
+  return spawn_with_setup(
+      argv, env,
+      [&]() -> int {
+        // After the setup: entering a user namespace changes credentials, which clears the setting.
+        if (const int error = setup ? setup() : 0; error != 0) return error;
+        if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) return errno;
+        // In a PID namespace of its own the parent is outside it: getppid() says 0.
+        const pid_t parent = ::getppid();
+        return parent == runner || (parent == 0 && (namespaces & CLONE_NEWPID) != 0) ? 0 : ESRCH;
+      },
+      namespaces);
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept

@@ -21,13 +21,15 @@ public:
   static Expected<ChildProcess> spawn(const std::vector<std::string>& argv, const util::EnvMap& env,
                                       const std::string& cwd = "");
   // The same through fork: `setup` runs in the child before exec (system calls only: the
-  // parent may have threads) and returns 0, or an errno that fails the spawn.
+  // parent may have threads) and returns 0, or an errno that fails the spawn. With
+  // `namespaces` (CLONE_NEW* flags) the child is made in new namespaces of those kinds (with
+  // CLONE_NEWPID it is their process 1).
   static Expected<ChildProcess> spawn_with_setup(const std::vector<std::string>& argv, const util::EnvMap& env,
-                                                 const std::function<int()>& setup);
+                                                 const std::function<int()>& setup, int namespaces = 0);
   // A host: the child gets SIGTERM if the runner dies (train or the docker client then stop the
   // job's processes), so nothing of a job outlives its runner, even one killed with SIGKILL.
   static Expected<ChildProcess> spawn_tied(const std::vector<std::string>& argv, const util::EnvMap& env,
-                                           const std::function<int()>& setup = {});
+                                           const std::function<int()>& setup = {}, int namespaces = 0);
   ChildProcess(ChildProcess&& other) noexcept;
   ChildProcess& operator=(ChildProcess&& other) noexcept;
   ChildProcess(const ChildProcess&) = delete;

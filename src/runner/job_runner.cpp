@@ -69,7 +69,20 @@ util::EnvMap without_aws_keys(util::EnvMap env) {
   return env;
 }
 
-std::unique_ptr<Runtime> make_runtime(const job::TrainingJobRequest& request, const RunContext& context) {
+// What a native host must not see of this machine: every job's folder and the store's records
+// (its own tree it sees at /opt/ml), and the caller's AWS files.
+std::vector<fs::path> hidden_from_hosts(const fs::path& store_root, const util::EnvMap& env) {
+  std::vector<fs::path> hidden{store_root};
+  if (auto home = util::lookup_nonempty(env, "HOME")) hidden.push_back(fs::path(*home) / ".aws");
+  for (const char* file : {"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE"}) {
+    if (auto path = util::lookup_nonempty(env, file); path && path->starts_with("/") && *path != "/dev/null")
+      hidden.emplace_back(*path);
+  }
+  return hidden;
+}
+
+std::unique_ptr<Runtime> make_runtime(const job::TrainingJobRequest& request, const RunContext& context,
+                                      const store::JobFolder& folder) {
   if (context.runtime_kind == RuntimeKind::docker) {
     DockerOptions options;
     options.docker = context.docker;
@@ -83,6 +96,8 @@ std::unique_ptr<Runtime> make_runtime(const job::TrainingJobRequest& request, co
   options.train_binary = context.train_binary;
   options.train_is_subcommand = context.train_is_subcommand;
   options.base_env = without_aws_keys(context.env);
+  options.scratch = folder.path() / "probe";
+  options.hidden = hidden_from_hosts(folder.path().parent_path().parent_path(), context.env);
   return make_native_runtime(std::move(options));
 }
 
@@ -162,7 +177,7 @@ private:
   bool lay_out_hosts() {
     m_runtime = m_context.runtime;
     if (m_runtime == nullptr) {
-      m_own_runtime = make_runtime(m_request, m_context);
+      m_own_runtime = make_runtime(m_request, m_context, m_folder);
       m_runtime = m_own_runtime.get();
     }
     for (int i = 0; i < m_request.instance_count; ++i) {

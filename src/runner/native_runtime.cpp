@@ -1,7 +1,9 @@
-// The native runtime: each host is the train entrypoint as a child process with its own tree.
-// Several hosts each get a private view of /etc/hosts and their own host name (a user, mount
-// and UTS namespace, as unprivileged containers do), so algo-N resolve for the script exactly
-// as in SageMaker, without touching the machine's /etc/hosts.
+// The native runtime: each host is the train entrypoint in a light container of its own
+// (light_container.hpp): its tree at /opt/ml, its own processes, host name and /etc/hosts, so
+// programs written for SageMaker's paths run as they are and algo-N resolve as in SageMaker.
+// Where the kernel refuses the namespaces, the runtime says so once and runs each host as a plain
+// child process with its tree where it lies (SAGEMAKER_BASE_DIR), several hosts with a private
+// /etc/hosts and host name (user, mount and UTS namespaces) when those at least are allowed.
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -10,7 +12,9 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 
+#include "runner/light_container.hpp"
 #include "runner/runtime.hpp"
 #include "store/job_folder.hpp"
 #include "util/atomic_file.hpp"
@@ -36,31 +40,103 @@ bool write_proc_file(const char* path, const char* text) {
   return ok;
 }
 
+// Whether this kernel lets us make light containers: a child in the namespaces, with its maps,
+// a tmpfs and a /proc of its own, that exits 0.
+std::optional<std::string> light_containers_refused(const std::string& probe_binary, const fs::path& scratch) {
+  std::error_code ec;
+  fs::create_directories(scratch, ec);
+  const std::string proc = (scratch / "proc").string();
+  const std::string uid_map = std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n";
+  const std::string gid_map = std::to_string(::getgid()) + " " + std::to_string(::getgid()) + " 1\n";
+  auto child = ChildProcess::spawn_with_setup(
+      {probe_binary, "--version"}, {},
+      [&]() -> int {
+        write_proc_file("/proc/self/setgroups", "deny");
+        if (!write_proc_file("/proc/self/uid_map", uid_map.c_str())) return errno;
+        if (!write_proc_file("/proc/self/gid_map", gid_map.c_str())) return errno;
+        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno;
+        if (::mount("tmpfs", scratch.c_str(), "tmpfs", 0, nullptr) != 0) return errno;
+        if (::mkdir(proc.c_str(), 0755) != 0) return errno;
+        if (::mount("proc", proc.c_str(), "proc", 0, nullptr) != 0) return errno;
+        return 0;
+      },
+      light_container_namespaces());
+  std::optional<std::string> refused;
+  if (!child) {
+    refused = child.error().message;
+  } else {
+    while (!child->poll_exit())
+      ::usleep(1000);
+    if (*child->exit_code() != 0) refused = "a probe in them exited " + std::to_string(*child->exit_code());
+  }
+  fs::remove_all(scratch, ec);
+  return refused;
+}
+
 class NativeRuntime : public Runtime {
 public:
-  explicit NativeRuntime(NativeOptions options) : m_options(std::move(options)) {}
+  explicit NativeRuntime(NativeOptions options) : m_options(std::move(options)) {
+    if (!m_options.light_containers) return;
+    if (auto refused = light_containers_refused(m_options.train_binary, m_options.scratch)) {
+      util::log::warn("this kernel refuses the namespaces a light container needs (" + *refused +
+                      "): each host runs as a plain process with its tree where it lies (SAGEMAKER_BASE_DIR). "
+                      "Programs that use /opt/ml paths will not find them, and the script can see this "
+                      "machine's processes and files.");
+      m_options.light_containers = false;
+    }
+  }
 
-  TreeMount mount() const override { return TreeMount::native; }
+  TreeMount mount() const override { return m_options.light_containers ? TreeMount::container : TreeMount::native; }
 
   Expected<ChildProcess> start(const HostLaunch& host) override {
     util::EnvMap env = m_options.base_env;
     for (const auto& [key, value] : host.env)
       env[key] = value;
-    env["SAGEMAKER_BASE_DIR"] = host.tree.string();
     std::vector<std::string> argv{m_options.train_binary};
     if (m_options.train_is_subcommand) argv.emplace_back("train");
-    if (host.count == 1) return ChildProcess::spawn_tied(argv, env);
-
-    const fs::path hosts_file = host.tree.parent_path() / (store::host_name(host.index) + ".hosts");
-    if (auto written = util::write_file_atomic(hosts_file, hosts_file_text(host.count)); !written) {
-      return std::unexpected(written.error());
+    const std::string hostname = store::host_name(host.index);
+    const fs::path hosts_file = host.tree.parent_path() / (hostname + ".hosts");
+    if (m_options.light_containers || host.count > 1) {
+      if (auto written = util::write_file_atomic(hosts_file, hosts_file_text(host.count)); !written) {
+        return std::unexpected(written.error());
+      }
     }
-    return spawn_isolated(argv, env, hosts_file.string(), store::host_name(host.index));
+    if (m_options.light_containers) {
+      env["SAGEMAKER_BASE_DIR"] = "/opt/ml";
+      LightContainerSpec spec;
+      spec.new_root = root_of(host);
+      spec.tree = host.tree;
+      spec.hosts_file = hosts_file;
+      spec.hostname = hostname;
+      spec.hidden = m_options.hidden;
+      const fs::path inside = fs::path(host.checkpoint_local_path).lexically_normal().lexically_relative("/opt/ml");
+      const bool outside_tree = inside.empty() || *inside.begin() == "..";
+      if (!host.checkpoint_local_path.empty() && !host.checkpoint_dir.empty() && outside_tree) {
+        spec.checkpoint_dir = host.checkpoint_dir;
+        spec.checkpoint_path = host.checkpoint_local_path;
+      }
+      if (auto made = util::make_directories(spec.new_root); !made) return std::unexpected(made.error());
+      auto plan = LightContainerPlan::make(spec);
+      if (!plan) return std::unexpected(plan.error());
+      return ChildProcess::spawn_tied(argv, env, [&plan]() { return plan->enter(); }, light_container_namespaces());
+    }
+    env["SAGEMAKER_BASE_DIR"] = host.tree.string();
+    if (host.count == 1) return ChildProcess::spawn_tied(argv, env);
+    return spawn_isolated(argv, env, hosts_file.string(), hostname);
+  }
+
+  void cleanup(const HostLaunch& host) override {
+    std::error_code ec;
+    fs::remove(root_of(host), ec); // the empty mount point of its root
   }
 
   void kill(const HostLaunch& /*host*/, ChildProcess& process) override { process.signal(SIGKILL); }
 
 private:
+  static fs::path root_of(const HostLaunch& host) {
+    return host.tree.parent_path() / (store::host_name(host.index) + ".root");
+  }
+
   // posix_spawn cannot enter namespaces, so this one host start forks. Everything the child
   // needs is prepared before fork; after it, only system calls run.
   static Expected<ChildProcess> spawn_isolated(const std::vector<std::string>& argv, const util::EnvMap& env,

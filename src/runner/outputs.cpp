@@ -95,7 +95,9 @@ Expected<void> download_checkpoints(const job::TrainingJobRequest& request, cons
 std::string read_failure_reason(const contract::Paths& host) {
   auto text = util::read_file(host.failure_file());
   if (!text) return "";
-  std::string reason = job::bounded_failure_reason(*text);
+  // SageMaker puts the container's words after its own prefix, whoever wrote the file.
+  constexpr std::string_view k_prefix = "AlgorithmError: ";
+  std::string reason = job::bounded_failure_reason(text->starts_with(k_prefix) ? *text : std::string(k_prefix) + *text);
   while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' '))
     reason.pop_back();
   return reason;

@@ -28,7 +28,8 @@ Expected<void> upload_checkpoints(const job::TrainingJobRequest& request, const 
 Expected<void> download_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                     Storage& storage);
 
-// The first 1024 characters of a host's output/failure, or empty when it wrote none.
+// A host's output/failure as SageMaker reports it ("AlgorithmError: " and the text), at most 1024
+// characters; empty when it wrote none.
 std::string read_failure_reason(const contract::Paths& host);
 
 } // namespace sagerun::runner

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runner/child_process.hpp"
 #include "runner/host_tree.hpp"
@@ -43,6 +44,10 @@ struct NativeOptions {
   std::string train_binary; // the train entrypoint (a path, or "sagerun" with `train` as its first argument)
   bool train_is_subcommand = false;
   util::EnvMap base_env; // the runner's environment, AWS keys removed
+  // Each host in a light container (light_container.hpp) where the kernel allows it.
+  bool light_containers = true;
+  fs::path scratch;             // an empty folder for the kernel probe (removed after it)
+  std::vector<fs::path> hidden; // paths the hosts must not see (the store, the caller's AWS files)
 };
 std::unique_ptr<Runtime> make_native_runtime(NativeOptions options);
 

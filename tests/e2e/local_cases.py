@@ -135,6 +135,18 @@ class LocalJobCases:
             self.assertTrue(all(address for address in seen["peers"].values()))
         self.assertNotEqual(one["peers"]["algo-1"], one["peers"]["algo-2"])
         self.assertEqual(two["master"], "algo-1")
+        for seen in (one, two):  # as the PyTorch containers set them, for env:// rendezvous
+            self.assertEqual(seen["torch_master"], ["algo-1", "7777"])
+
+    def test_the_failure_reason_is_the_host_that_failed_first(self):
+        channel_folder = self.local_channel(SECOND_HOST_FAILS_SCRIPT)
+        started = time.monotonic()
+        self.jobs.run(["--input", "training=" + channel_folder, "--output", "file://" + self.out_folder(),
+                       "--instance-count", "2", "--job-name", "second-fails"], check=1)
+        self.assertLess(time.monotonic() - started, 50)  # algo-1 was stopped, not waited for
+        status = self.jobs.describe("second-fails")
+        self.assertEqual(status["TrainingJobStatus"], "Failed")
+        self.assertEqual(status["FailureReason"], "AlgorithmError: RuntimeError: CUDA out of memory on algo-2")
 
     def write_request(self, request):
         fd, path = tempfile.mkstemp(suffix=".json")
@@ -154,7 +166,8 @@ class LocalJobCases:
         self.assertEqual(status["TrainingJobStatus"], "Failed")
         self.assertEqual(status["SecondaryStatus"], "Failed")
         failure = read_file(os.path.join(self.jobs.home, "jobs", "failing", "hosts", "algo-1", "output", "failure"))
-        self.assertEqual(status["FailureReason"], failure.decode()[:1024].rstrip())
+        # As SageMaker words it: its prefix, then what the container wrote.
+        self.assertEqual(status["FailureReason"], ("AlgorithmError: " + failure.decode())[:1024].rstrip())
         self.assertIn("exit code 3", status["FailureReason"])
         self.assertIn("the disk is full", status["FailureReason"])
         # Outputs are uploaded also when the job fails.
@@ -274,7 +287,18 @@ hosts = json.loads(os.environ["SM_HOSTS"])
 peers = {name: socket.gethostbyname(name) for name in hosts}
 with open(os.path.join(os.environ["SM_MODEL_DIR"], host + ".json"), "w") as f:
     json.dump({"files": sorted(os.listdir(os.environ["SM_CHANNEL_TRAINING"])), "peers": peers,
-               "master": os.environ.get("SM_MASTER_ADDR")}, f)
+               "master": os.environ.get("SM_MASTER_ADDR"),
+               "torch_master": [os.environ.get("MASTER_ADDR"), os.environ.get("MASTER_PORT")]}, f)
+'''
+
+# algo-2 fails at once, writing why; algo-1 would run on for a minute.
+SECOND_HOST_FAILS_SCRIPT = r'''
+import os, sys, time
+if os.environ["SM_CURRENT_HOST"] == "algo-2":
+    with open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w") as f:
+        f.write("RuntimeError: CUDA out of memory on algo-2")
+    sys.exit(2)
+time.sleep(60)
 '''
 
 FAILING_SCRIPT = r'''

@@ -43,9 +43,9 @@ class LocalJobs:
             command += ["--image", self.image]
         return command + list(args)
 
-    def run(self, args, env=None, timeout=300, check=None):
+    def run(self, args, env=None, timeout=300, check=None, cwd=None):
         result = subprocess.run(self.command(args), env=self.env(env), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, cwd=cwd)
         if check is not None and result.returncode != check:
             self.test.fail("sagerun local exited %d, wanted %d\nstdout:\n%s\nstderr:\n%s" % (
                 result.returncode, check, result.stdout.decode(errors="replace"),

@@ -21,8 +21,9 @@ class LocalNative(LocalJobCases, unittest.TestCase):
             (good + ["--job-name", "zero", "--instance-count", "0"], b"resourceConfig.instanceCount"),
             (good + ["--job-name", "zero-runtime", "--max-runtime", "0"], b"stoppingCondition.maxRuntimeInSeconds"),
             (["--input", "training=ftp://x/y", "--output", "file://" + out, "--job-name", "bad-uri"], b"s3Uri"),
-            (["--input", "training=" + channel_folder, "--output", "relative/out", "--job-name", "bad-out"],
-             b"s3OutputPath"),
+            (["--input", "training=" + channel_folder, "--output", "file://relative/out", "--job-name", "bad-out"],
+             b"Value 'file://relative/out' at 'outputDataConfig.s3OutputPath' failed to satisfy constraint: Member "
+             b"must be an absolute file:// URI"),
             (good + ["--job-name", "bad-hp", "--hyperparameter", "x=" + "v" * 2501], b"hyperParameters"),
             (good + ["--job-name", "bad-pair", "--hyperparameter", "novalue"], b"--hyperparameter 'novalue'"),
         ]
@@ -36,6 +37,22 @@ class LocalNative(LocalJobCases, unittest.TestCase):
                 self.assertEqual(result.returncode, 1, result.stderr)
                 self.assertIn(expected, result.stderr)
         self.assertEqual(self.jobs.job_names(), [])  # nothing was created, nothing ran
+
+    def test_relative_folders_are_taken_from_the_current_folder(self):
+        # The README's own form: folders relative to where the command runs.
+        here = self.out_folder()
+        os.makedirs(os.path.join(here, "data"))
+        with open(os.path.join(here, "data", "train.csv"), "w") as f:
+            f.write("1,2\n")
+        os.makedirs(os.path.join(here, "src"))
+        with open(os.path.join(here, "src", "train.py"), "w") as f:
+            f.write(MODEL_SCRIPT)
+        result = self.jobs.run(["--input", "training=./data", "--script", "src", "--output", "./out",
+                                "--job-name", "relative"], cwd=here, check=0)
+        status = self.jobs.describe("relative")
+        self.assertEqual(status["TrainingJobStatus"], "Completed", result.stderr)
+        self.assertEqual(status["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"], os.path.join(here, "data"))
+        self.assertTrue(os.path.isfile(os.path.join(here, "out", "relative", "output", "model.tar.gz")))
 
     def test_nothing_outlives_a_killed_runner(self):
         from local_cases import SLEEP_SCRIPT

@@ -94,7 +94,53 @@ class Install(unittest.TestCase):
         failure = tree.read("output/failure")
         self.assertTrue(failure.startswith("install failed: "), failure)
         self.assertIn("no-such-package-anywhere", failure)
-        self.assertIn("No matching distribution", failure)
+        # pip's verdict leads, on the first line, before how pip ended.
+        self.assertTrue(failure.splitlines()[0].startswith(
+            "install failed: ERROR: No matching distribution found for no-such-package-anywhere==9.9"), failure)
+
+    def test_an_externally_managed_python_gets_a_cached_environment(self):
+        # Debian's own Python refuses pip outside a virtual environment (PEP 668), even for what it
+        # has. The requirements go into one that sees the system's packages, kept by their hash.
+        system = "/usr/bin/python3"
+        marker = subprocess.run([system, "-c", "import sysconfig, os; print(os.path.join("
+                                 "sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED'))"],
+                                capture_output=True, text=True).stdout.strip()
+        if not marker or not os.path.exists(marker):
+            self.skipTest(system + " is not externally managed here")
+        envs = tempfile.mkdtemp(dir=self.work)
+        script = ("import os, sys, sagerun_demo_dep\n"
+                  "open(os.environ['SM_MODEL_DIR'] + '/v', 'w').write(sagerun_demo_dep.VALUE + ' ' + sys.prefix)\n")
+        requirements = "sagerun-demo-dep==1.0\npip\n"  # one to install, one the system has
+
+        def run(requirements_text):
+            tree = harness.Tree()
+            self.addCleanup(tree.cleanup)
+            tree.script(script)
+            tree.write("input/data/training/script/requirements.txt", requirements_text)
+            return tree, harness.run_train(tree, self.pip_env(system, SAGERUN_PYTHON_ENVS=envs), timeout=300)
+
+        tree, first = run(requirements)
+        self.assertEqual(first.returncode, 0, first.stderr.decode() + first.stdout.decode())
+        value, prefix = tree.read("model/v").split(" ")
+        self.assertEqual(value, "from-local-wheel")
+        self.assertTrue(prefix.startswith(envs), prefix)
+        self.assertIn(b"externally managed", first.stderr)
+        self.assertIn(b"Requirement already satisfied: pip", first.stdout + first.stderr)
+        # The system's Python is as it was.
+        untouched = subprocess.run([system, "-c", "import sagerun_demo_dep"], capture_output=True)
+        self.assertNotEqual(untouched.returncode, 0)
+        # A second job with the same requirements installs nothing.
+        tree, second = run(requirements)
+        self.assertEqual(second.returncode, 0, second.stderr.decode())
+        self.assertIn(b"the requirements are installed already", second.stderr)
+        self.assertNotIn(b"installing: ", second.stderr)
+        self.assertTrue(tree.read("model/v").startswith("from-local-wheel " + envs))
+        # A failed install leads with pip's verdict and leaves no half-made environment behind.
+        tree, failed = run("no-such-package-anywhere==9.9\n")
+        self.assertEqual(failed.returncode, 69)
+        self.assertTrue(tree.read("output/failure").startswith("install failed: ERROR: No matching distribution"),
+                        tree.read("output/failure"))
+        self.assertEqual(len([name for name in os.listdir(envs) if not name.endswith(".lock")]), 1)
 
     def test_requirements_can_be_turned_off(self):
         tree = harness.Tree()

@@ -137,10 +137,16 @@ TEST_F(JobRunnerTest, TheHostsFailureFileIsTheReason) {
                        "\"$SAGEMAKER_BASE_DIR/output/failure\"; exit 3"});
   const auto status = run(request("fails"), runtime);
   EXPECT_EQ(status.status, JobStatus::failed);
-  EXPECT_EQ(status.failure_reason, "ValueError: bad epochs");
+  EXPECT_EQ(status.failure_reason, "AlgorithmError: ValueError: bad epochs"); // SageMaker's prefix, once
   // Outputs are uploaded also when the job fails, as SageMaker does.
   EXPECT_TRUE(util::is_file(dir.path() / "out/fails/output/model.tar.gz"));
   EXPECT_EQ(stages(status).back(), SecondaryStatus::failed);
+}
+
+TEST_F(JobRunnerTest, AFailureFileThatHasThePrefixKeepsOne) {
+  FakeRuntime runtime({"mkdir -p \"$SAGEMAKER_BASE_DIR/output\"; printf 'AlgorithmError: boom' > "
+                       "\"$SAGEMAKER_BASE_DIR/output/failure\"; exit 3"});
+  EXPECT_EQ(run(request("prefixed"), runtime).failure_reason, "AlgorithmError: boom");
 }
 
 TEST_F(JobRunnerTest, WithoutAFailureFileTheLastOutputSaysWhy) {
