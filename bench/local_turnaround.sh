@@ -4,6 +4,8 @@
 #   native: target <= 150 ms end to end (baseline shown: the no-op script run directly)
 #   docker: target within 0.5 s of a bare `docker run --rm IMAGE true` (skipped without docker)
 # IMAGE defaults to the test image (scripts/build-test-images.sh build/src/train).
+# BEFORE=/path/to/an/older/sagerun adds its native turnaround beside this one's, in the same run
+# (e.g. a build from before light containers).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 SAGERUN=$(realpath "${SAGERUN:-$ROOT/build/src/sagerun}")
 IMAGE=${IMAGE:-sagerun-test:latest}
@@ -18,12 +20,19 @@ export SAGERUN_HOME=$TMP/home
 median_ms() { "$PY" -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][int(sys.argv[2])]["median"]*1e3))' "$@"; }
 
 # Every run is a new job (a unique name from the base name); the state folder grows by one job per run.
+before=()
+[ -n "${BEFORE:-}" ] && before=(-n "sagerun local (before)" \
+  "$(realpath "$BEFORE") local --input training=$channel --output file://$TMP/out --base-job-name before")
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$TMP/native.json" \
   -n direct "/bin/sh $channel/script/train.sh" \
   -n "sagerun local" "$SAGERUN local --input training=$channel --output file://$TMP/out --base-job-name noop" \
-  >"$TMP/native.log" 2>&1
+  "${before[@]}" >"$TMP/native.log" 2>&1
 direct=$(median_ms "$TMP/native.json" 0)
 native=$(median_ms "$TMP/native.json" 1)
+if [ -n "${BEFORE:-}" ]; then
+  earlier=$(median_ms "$TMP/native.json" 2)
+  echo "native before: ${earlier} ms median ($BEFORE); now ${native} ms: $("$PY" -c "print('%+.1f ms' % ($native - $earlier))")"
+fi
 completed=$("$SAGERUN" list --status Completed --output json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["TrainingJobSummaries"]))')
 echo "native: sagerun local no-op job ${native} ms median (script alone ${direct} ms); target <= 150 ms: $(
   "$PY" -c "print('ok' if $native <= 150 else 'MISSED')")   [$completed jobs Completed]"

@@ -30,6 +30,7 @@ using namespace std::chrono_literals;
 
 constexpr std::string_view k_usage =
     "usage: train\n"
+    "       train --exec PROGRAM ARGS...   (a ContainerEntrypoint: run it, supervised only)\n"
     "\n"
     "The SageMaker training entrypoint. Reads /opt/ml (or $SAGEMAKER_BASE_DIR), finds the training\n"
     "script, installs its requirements, runs it with the hyperparameters as arguments and the SM_*\n"
@@ -111,6 +112,10 @@ public:
         m_supervisor(std::move(supervisor)) {}
 
   int run();
+  // `train --exec PROGRAM ARGS…` (a request's ContainerEntrypoint and ContainerArguments): the
+  // program runs as it is, supervised (signals, grace, reaping, the failure file), with none of
+  // train's discovery, arguments or SM_* variables.
+  int exec_program(const std::vector<std::string>& argv);
 
 private:
   // Installs the entry's requirements; `python` becomes the interpreter to run the script with
@@ -119,6 +124,7 @@ private:
   Expected<PythonEnv> open_python_env(const Entry& entry, const std::string& python);
   int run_script(const Entry& entry, const std::string& python, const contract::TrainingConfig& config,
                  const contract::Hyperparameters& hps);
+  int report_end(const Expected<RunResult>& result, const std::string& what, const std::string& program);
   int stopped_before_start(int sig) {
     return finish_failed(m_paths, 128 + sig, "stopped: " + util::signal_name(sig) + " before the script started");
   }
@@ -264,22 +270,23 @@ int Train::run_script(const Entry& entry, const std::string& python, const contr
   log_environment(env, m_redactor);
 
   log::info("running: " + display_command(step->argv, m_redactor) + " (in " + step->cwd.string() + ")");
-  auto result = m_supervisor.run(Command{step->argv, step->cwd, std::move(env), Command::Output::inherit});
+  return report_end(m_supervisor.run(Command{step->argv, step->cwd, std::move(env), Command::Output::inherit}),
+                    "the script", step->argv.front());
+}
+
+int Train::report_end(const Expected<RunResult>& result, const std::string& what, const std::string& program) {
   if (!result) return finish_failed(m_paths, contract::k_exit_internal, result.error().message);
-  if (result->leftovers_killed > 0) log::info("killed processes the script left running");
+  if (result->leftovers_killed > 0) log::info("killed processes " + what + " left running");
   if (result->spawn_errno != 0) {
     return finish_failed(m_paths, result->exit_code,
-                         "could not start the script: " + step->argv.front() + ": " +
-                             std::strerror(result->spawn_errno));
-  }
-  if (result->exit_code == 0 && result->stop_signal == 0) {
-    if (auto ok = contract::write_success_file(m_paths); !ok)
-      log::error("could not write output/success: " + ok.error().message);
-    log::info("the script succeeded");
-    return 0;
+                         "could not start " + what + ": " + program + ": " + std::strerror(result->spawn_errno));
   }
   if (result->exit_code == 0) {
-    log::info("the script exited with code 0 after " + util::signal_name(result->stop_signal));
+    if (result->stop_signal == 0) {
+      log::info(what + " succeeded");
+    } else {
+      log::info(what + " exited with code 0 after " + util::signal_name(result->stop_signal));
+    }
     if (auto ok = contract::write_success_file(m_paths); !ok)
       log::error("could not write output/success: " + ok.error().message);
     return 0;
@@ -287,11 +294,37 @@ int Train::run_script(const Entry& entry, const std::string& python, const contr
   return finish_failed(m_paths, result->exit_code, describe_end(*result, m_supervisor.grace()), result->tail);
 }
 
+int Train::exec_program(const std::vector<std::string>& argv) {
+  log::info("sagerun train " SAGERUN_VERSION ", base dir " + m_paths.base().string() +
+            ": running the job's ContainerEntrypoint, supervised only");
+  ::unlink(m_paths.failure_file().c_str());
+  ::unlink(m_paths.success_file().c_str());
+  for (const auto& dir : {m_paths.model(), m_paths.output_data()}) {
+    if (auto ok = util::make_directories(dir); !ok) {
+      return finish_failed(m_paths, contract::k_exit_internal, "cannot create " + ok.error().message);
+    }
+  }
+  m_redactor.add_secrets_of(m_env);
+  log_environment(m_env, m_redactor);
+  log::info("running: " + display_command(argv, m_redactor) + " (in " + m_paths.base().string() + ")");
+  return report_end(m_supervisor.run(Command{argv, m_paths.base(), m_env, Command::Output::inherit}), "the program",
+                    argv.front());
+}
+
 } // namespace
 
 int train_main(int argc, char** argv) {
+  std::vector<std::string> program;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (arg == "--exec") {
+      program.assign(argv + i + 1, argv + argc);
+      if (program.empty()) {
+        log::error("--exec needs a program to run (train --exec PROGRAM ARGS...)");
+        return contract::k_exit_bad_config;
+      }
+      break;
+    }
     if (arg == "--help" || arg == "-h") {
       util::write_all(STDOUT_FILENO, k_usage);
       return 0;
@@ -315,7 +348,8 @@ int train_main(int argc, char** argv) {
     log::error(supervisor.error().message);
     return contract::k_exit_internal;
   }
-  return Train(std::move(env), *settings, std::move(*supervisor)).run();
+  Train train(std::move(env), *settings, std::move(*supervisor));
+  return program.empty() ? train.run() : train.exec_program(program);
 }
 
 } // namespace sagerun::entrypoint

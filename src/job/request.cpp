@@ -99,6 +99,16 @@ TrainingJobRequest read_checked_request(const json& request) {
   const json& spec = object_at(request, "AlgorithmSpecification");
   out.image = string_at(spec, "TrainingImage");
   out.input_mode = string_at(spec, "TrainingInputMode", out.input_mode);
+  const auto strings_at = [&spec](const char* key) {
+    std::vector<std::string> values;
+    if (const auto list = spec.find(key); list != spec.end() && list->is_array()) {
+      for (const auto& item : *list)
+        if (item.is_string()) values.push_back(item.get<std::string>());
+    }
+    return values;
+  };
+  out.container_entrypoint = strings_at("ContainerEntrypoint");
+  out.container_arguments = strings_at("ContainerArguments");
   if (const auto metrics = spec.find("MetricDefinitions"); metrics != spec.end() && metrics->is_array()) {
     for (const auto& metric : *metrics)
       out.metric_definitions.push_back({string_at(metric, "Name"), string_at(metric, "Regex")});

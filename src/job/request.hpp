@@ -47,6 +47,10 @@ struct TrainingJobRequest {
   std::string job_name;
   std::string image;               // AlgorithmSpecification.TrainingImage (may be empty: native runtime)
   std::string input_mode = "File"; // AlgorithmSpecification.TrainingInputMode
+  // AlgorithmSpecification.ContainerEntrypoint and ContainerArguments: when the entrypoint is
+  // given, each host runs it (with the arguments) instead of the image's entrypoint.
+  std::vector<std::string> container_entrypoint;
+  std::vector<std::string> container_arguments;
   std::vector<MetricDefinition> metric_definitions;
   std::string role_arn;
   std::map<std::string, std::string> hyperparameters;

@@ -52,7 +52,14 @@ public:
       argv.insert(argv.end(), {"-e", key});
       client_env[key] = value;
     }
-    argv.insert(argv.end(), {m_options.image, "train"});
+    if (host.program.empty()) {
+      argv.insert(argv.end(), {m_options.image, "train"});
+    } else {
+      // The request's ContainerEntrypoint instead of the image's, as SageMaker runs it; Docker's
+      // init (tini) as process 1 reaps and forwards signals, since train does not run.
+      argv.insert(argv.end(), {"--init", "--entrypoint", host.program.front(), m_options.image});
+      argv.insert(argv.end(), host.program.begin() + 1, host.program.end());
+    }
     return ChildProcess::spawn_tied(argv, client_env);
   }
 

@@ -227,6 +227,11 @@ private:
       launch.checkpoint_dir = checkpoint_folder(m_request, m_hosts[static_cast<size_t>(i)]);
       if (m_request.checkpoint) launch.checkpoint_local_path = m_request.checkpoint->local_path;
       launch.env = platform;
+      if (!m_request.container_entrypoint.empty()) {
+        launch.program = m_request.container_entrypoint;
+        launch.program.insert(launch.program.end(), m_request.container_arguments.begin(),
+                              m_request.container_arguments.end());
+      }
       auto log = HostLog::open(m_folder.log_file(i), store::host_name(i), echo, &*m_metrics, m_folder.events_file(i),
                                m_context.echo_fd);
       if (!log) return stop_started("InternalServerError: " + log.error().message);

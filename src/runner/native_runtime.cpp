@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -94,6 +95,10 @@ public:
       env[key] = value;
     std::vector<std::string> argv{m_options.train_binary};
     if (m_options.train_is_subcommand) argv.emplace_back("train");
+    if (!host.program.empty()) {
+      argv.emplace_back("--exec");
+      argv.insert(argv.end(), host.program.begin(), host.program.end());
+    }
     const std::string hostname = store::host_name(host.index);
     const fs::path hosts_file = host.tree.parent_path() / (hostname + ".hosts");
     if (m_options.light_containers || host.count > 1) {

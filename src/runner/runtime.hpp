@@ -24,6 +24,9 @@ struct HostLaunch {
   fs::path checkpoint_dir;           // on this machine
   std::string checkpoint_local_path; // CheckpointConfig.LocalPath, as the container sees it
   util::EnvMap env;                  // the platform's variables and the job's Environment
+  // ContainerEntrypoint then ContainerArguments, when the request gives an entrypoint: run
+  // instead of `train` (natively under `train --exec`, which supervises it).
+  std::vector<std::string> program;
 };
 
 // Host names resolve to distinct loopback addresses: algo-N → 127.0.100.N.

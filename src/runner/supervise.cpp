@@ -67,6 +67,12 @@ SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const S
 
     const auto now = Clock::now();
     int timeout = 200; // exits are polled, not signalled: SIGCHLD stays with train's own code
+    // A host whose output has ended is about to exit: a process 1 of a PID namespace becomes
+    // waitable only once its namespace is torn down, a few milliseconds after its pipe closes.
+    const bool exit_near = std::any_of(hosts.begin(), hosts.end(), [](const HostRun& host) {
+      return host.process.output_fd() < 0 && host.process.running();
+    });
+    if (exit_near) timeout = 2;
     if (result.reason == StopReason::none) timeout = std::min(timeout, milliseconds_until(options.deadline, now));
     if (terminated_at && !killed) timeout = std::min(timeout, milliseconds_until(*terminated_at + options.grace, now));
     ::poll(fds.data(), fds.size(), timeout);

@@ -9,6 +9,7 @@ import tarfile
 import tempfile
 import time
 
+from harness import SOURCE_DIR
 from local_jobs import write_script
 from peers import MotoServer, aws_env, s3_client
 
@@ -147,6 +148,35 @@ class LocalJobCases:
         status = self.jobs.describe("second-fails")
         self.assertEqual(status["TrainingJobStatus"], "Failed")
         self.assertEqual(status["FailureReason"], "AlgorithmError: RuntimeError: CUDA out of memory on algo-2")
+
+    # -- the examples: a bring-your-own-container program, a ModelTrainer-style job -----------
+    def test_the_byoc_example_with_its_opt_ml_paths(self):
+        out = self.out_folder()
+        example = os.path.join(SOURCE_DIR, "examples", "byoc")
+        self.jobs.run(["--script", os.path.join(example, "program"), "--input",
+                       "training=" + os.path.join(example, "data"), "--hyperparameter", "note=hello", "--output",
+                       "file://" + out, "--job-name", "byoc-example"], check=0)
+        model = json.loads(tar_members(read_file(os.path.join(out, "byoc-example", "output", "model.tar.gz")))
+                           ["model.json"])
+        self.assertEqual(model, {"slope": 2.0, "intercept": 1.0, "rows": 4, "note": "hello"})
+
+    def test_the_modeltrainer_example_runs_its_container_entrypoint(self):
+        # ContainerEntrypoint + ContainerArguments run as given: the driver from its channel runs
+        # fit.py with the arguments; train's discovery (which would pick train.py) does not run.
+        out = self.out_folder()
+        example = os.path.join(SOURCE_DIR, "examples", "modeltrainer")
+        result = self.jobs.run([os.path.join(example, "job.json"), "--job-name", "modeltrainer-example",
+                                "--input", "sm_drivers=" + os.path.join(example, "sm_drivers"),
+                                "--input", "code=" + os.path.join(example, "code"),
+                                "--input", "training=" + os.path.join(example, "data"),
+                                "--output", "file://" + out], check=0)
+        status = self.jobs.describe("modeltrainer-example")
+        self.assertEqual(status["TrainingJobStatus"], "Completed", result.stderr)
+        model = json.loads(tar_members(read_file(os.path.join(out, "modeltrainer-example", "output", "model.tar.gz")))
+                           ["model.json"])
+        self.assertEqual((model["entry"], model["epochs"], model["rows"]), ("fit.py", 3, 3))
+        self.assertEqual(model["sm_vars"], [])  # none of train's SM_* building
+        self.assertIn(b"sm_train.sh: running fit.py --epochs 3", self.jobs.log("modeltrainer-example"))
 
     def write_request(self, request):
         fd, path = tempfile.mkstemp(suffix=".json")

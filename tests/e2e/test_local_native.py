@@ -1,10 +1,91 @@
 """`sagerun local --runtime native`: whole jobs on this machine, against moto's S3 server and local folders."""
+import json
 import os
+import signal
+import time
 import unittest
 
 from harness import main, require_binaries
-from local_cases import LocalJobCases, MODEL_SCRIPT, base_request, channel
+from local_cases import LocalJobCases, MODEL_SCRIPT, base_request, channel, read_file, tar_members
 from local_jobs import LocalJobs
+
+
+# A bring-your-own-container program: SageMaker's paths, written in.
+OPT_ML_PROGRAM = r'''
+import json, os, time
+prefix = "/opt/ml/"
+hyperparameters = json.load(open(prefix + "input/config/hyperparameters.json"))
+data = open(prefix + "input/data/training/data.txt").read()
+time.sleep(float(hyperparameters.get("pause", "0")))  # two jobs at once overlap
+with open(prefix + "model/model.json", "w") as f:
+    json.dump({"hyperparameters": hyperparameters, "data": data, "pid": os.getpid(), "host": os.uname().nodename,
+               "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}, f)
+'''
+
+# Looks for the caller's secrets and other jobs' data everywhere a job could read them.
+SNOOP_SCRIPT = r'''
+import json, os
+needles = [("caller-secret-" + "Qx7").encode(), ("file-secret-" + "Qx7").encode(), ("other-job-" + "Qx7").encode()]
+found, read = [], 0
+def check(path):
+    global read
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+    except OSError:
+        return
+    read += 1
+    if any(needle in data for needle in needles):
+        found.append(path)
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    for name in ("environ", "cmdline"):
+        check("/proc/%s/%s" % (pid, name))
+for root in json.loads(os.environ["SNOOP_ROOTS"]):
+    for folder, _, files in os.walk(root):
+        for name in files:
+            check(os.path.join(folder, name))
+with open("/opt/ml/model/found.json", "w") as f:
+    json.dump({"found": found, "read": read}, f)
+'''
+
+# Leaves a process of its own running, then sleeps.
+LEAVES_A_CHILD_SCRIPT = r'''
+import subprocess, time
+subprocess.Popen(["sleep", "1007"])
+print("sleeping", flush=True)
+time.sleep(1000)
+'''
+
+
+def processes_of(job_name):
+    """The pids whose environment names the job (TRAINING_JOB_NAME), seen from this machine."""
+    marker = b"TRAINING_JOB_NAME=" + job_name.encode() + b"\0"
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                environ = b"\0" + f.read()
+        except OSError:
+            continue
+        if b"\0" + marker in environ:
+            found.append(int(pid))
+    return found
+
+
+def inner_pid(pid):
+    """The pid a process has in its own (innermost) PID namespace."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("NSpid:"):
+                return int(line.split()[-1])
+    return pid
+
+
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
 
 
 class LocalNative(LocalJobCases, unittest.TestCase):
@@ -38,6 +119,58 @@ class LocalNative(LocalJobCases, unittest.TestCase):
                 self.assertIn(expected, result.stderr)
         self.assertEqual(self.jobs.job_names(), [])  # nothing was created, nothing ran
 
+    # -- each host a light container --------------------------------------------------------
+    def opt_ml_channel(self, data):
+        folder = self.local_channel(OPT_ML_PROGRAM, {"data.txt": data.encode()})
+        return folder
+
+    def model_of(self, out, name, member="model.json"):
+        return json.loads(tar_members(read_file(os.path.join(out, name, "output", "model.tar.gz")))[member])
+
+    def test_programs_with_opt_ml_paths_run_as_they_are_two_at_once(self):
+        out = self.out_folder()
+        for name in ("byoc-a", "byoc-b"):
+            self.jobs.run(["--input", "training=" + self.opt_ml_channel("data of " + name), "--output",
+                           "file://" + out, "--job-name", name, "--hyperparameter", "pause=1", "--detach"], check=0)
+        for name in ("byoc-a", "byoc-b"):
+            self.assertTrue(wait_until(lambda: self.jobs.describe(name)["TrainingJobStatus"] != "InProgress", 60))
+            self.assertEqual(self.jobs.describe(name)["TrainingJobStatus"], "Completed", name)
+            model = self.model_of(out, name)
+            self.assertEqual(model["data"], "data of " + name)  # each its own /opt/ml
+            self.assertEqual(model["hyperparameters"]["pause"], "1")
+            self.assertEqual(model["host"], "algo-1")
+            self.assertLess(max(model["processes"]), 10, model)  # its own processes only: train is 1
+            self.assertIn(1, model["processes"])
+
+    def test_a_host_sees_none_of_the_callers_secrets_or_other_jobs(self):
+        home = self.out_folder()
+        os.makedirs(os.path.join(home, ".aws"))
+        with open(os.path.join(home, ".aws", "credentials"), "w") as f:
+            f.write("[default]\naws_access_key_id = AKIAFILE\naws_secret_access_key = file-secret-Qx7\n")
+        out = self.out_folder()
+        other = self.local_channel(MODEL_SCRIPT, {"train.csv": b"other-job-Qx7\n"})
+        self.jobs.run(["--input", "training=" + other, "--output", "file://" + out, "--job-name", "other"], check=0)
+        env = dict(os.environ, HOME=home, AWS_ACCESS_KEY_ID="AKIACALLER", AWS_SECRET_ACCESS_KEY="caller-secret-Qx7")
+        roots = [home, self.jobs.home, os.path.join(self.jobs.home, "jobs", "other")]
+        self.jobs.run(["--input", "training=" + self.local_channel(SNOOP_SCRIPT), "--output", "file://" + out,
+                       "--job-name", "snoop", "--environment", "SNOOP_ROOTS=" + json.dumps(roots)], env=env, check=0)
+        seen = self.model_of(out, "snoop", "found.json")
+        self.assertEqual(seen["found"], [])
+        self.assertGreater(seen["read"], 0)  # it did read: its own /proc entries at least
+
+    def test_killing_a_hosts_train_ends_everything_in_it(self):
+        self.jobs.run(["--input", "training=" + self.local_channel(LEAVES_A_CHILD_SCRIPT), "--output",
+                       "file://" + self.out_folder(), "--job-name", "killtrain", "--detach"], check=0)
+        self.jobs.wait_for_log("killtrain", b"sleeping")
+        processes = processes_of("killtrain")
+        self.assertGreaterEqual(len(processes), 3, processes)  # train, python, sleep
+        train = [pid for pid in processes if inner_pid(pid) == 1]
+        self.assertEqual(len(train), 1, processes)
+        os.kill(train[0], signal.SIGKILL)
+        self.assertTrue(wait_until(lambda: processes_of("killtrain") == [], 5), processes_of("killtrain"))
+        self.assertTrue(wait_until(lambda: self.jobs.describe("killtrain")["TrainingJobStatus"] != "InProgress", 30))
+        self.assertEqual(self.jobs.describe("killtrain")["TrainingJobStatus"], "Failed")
+
     def test_relative_folders_are_taken_from_the_current_folder(self):
         # The README's own form: folders relative to where the command runs.
         here = self.out_folder()
@@ -63,18 +196,12 @@ class LocalNative(LocalJobCases, unittest.TestCase):
                        "--job-name", "orphan", "--detach"], check=0)
         self.jobs.wait_for_log("orphan", b"sleeping")
         folder = os.path.join(self.jobs.home, "jobs", "orphan")
+        self.assertGreaterEqual(len(processes_of("orphan")), 2)  # train and the script, at least
         with open(os.path.join(folder, "lock")) as f:  # the runner names itself: "<pid> <start time>"
             os.kill(int(f.read().split()[0]), signal.SIGKILL)
 
         def job_processes():
-            found = []
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    if os.readlink("/proc/%s/cwd" % pid).startswith(folder):
-                        found.append(pid)
-                except OSError:
-                    pass
-            return found
+            return processes_of("orphan")
         deadline = time.monotonic() + 30
         while job_processes() and time.monotonic() < deadline:
             time.sleep(0.1)
