@@ -69,5 +69,18 @@ TEST(InstallStep, RequirementsAndPackages) {
   EXPECT_EQ(run_step(package, "py", {"-x", "1"})->argv, (Argv{"py", "-m", "train", "-x", "1"}));
 }
 
+// A failed install's FailureReason leads with this line: pip's verdict, the last of its errors.
+TEST(PipErrorLine, TheLastErrorLineOfPipsOutput) {
+  const std::string output =
+      "Looking in links: /wheels\n"
+      "ERROR: Could not find a version that satisfies the requirement nope==9 (from versions: none)\n"
+      "ERROR: No matching distribution found for nope==9\r\n"
+      "\n[notice] A new release of pip is available\n";
+  EXPECT_EQ(pip_error_line(output), "ERROR: No matching distribution found for nope==9");
+  EXPECT_EQ(pip_error_line("error: externally-managed-environment\n\n× This environment is externally managed"),
+            "error: externally-managed-environment");
+  EXPECT_EQ(pip_error_line("Successfully installed x-1.0\n"), "");
+}
+
 } // namespace
 } // namespace sagerun::entrypoint
