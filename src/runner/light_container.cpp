@@ -30,14 +30,28 @@ int write_file(const char* path, const std::string& text) {
 
 int light_container_namespaces() { return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID; }
 
+// The namespaces' id maps (this user as itself), mounts kept from this machine, a tmpfs at `root`.
+std::vector<LightContainerPlan::Step> LightContainerPlan::first_steps(const std::string& root) {
+  return {{Step::Kind::id_maps, "", std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n",
+           std::to_string(::getgid()) + " " + std::to_string(::getgid()) + " 1\n"},
+          {Step::Kind::private_root, "/", "", ""},
+          {Step::Kind::tmpfs, root, "", ""}};
+}
+
+LightContainerPlan LightContainerPlan::probe(const fs::path& scratch) {
+  LightContainerPlan plan;
+  const std::string root = scratch.string();
+  plan.m_steps = first_steps(root);
+  plan.m_steps.push_back({Step::Kind::mkdir, root + "/proc", "", ""});
+  plan.m_steps.push_back({Step::Kind::proc, root + "/proc", "", ""});
+  return plan;
+}
+
 Expected<LightContainerPlan> LightContainerPlan::make(const LightContainerSpec& spec) {
   LightContainerPlan plan;
   auto& steps = plan.m_steps;
+  steps = first_steps(spec.new_root.string());
   const std::string root = spec.new_root.string();
-  steps.push_back({Step::Kind::id_maps, "", std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n",
-                   std::to_string(::getgid()) + " " + std::to_string(::getgid()) + " 1\n"});
-  steps.push_back({Step::Kind::private_root, "/", "", ""});
-  steps.push_back({Step::Kind::tmpfs, root, "", ""});
 
   // This machine's folders, each where it was; /opt anew (its entries, then ml); a /proc of its own.
   const auto mirror = [&](const fs::path& from, const std::string& to, bool skip_made_anew) -> Expected<void> {

@@ -34,6 +34,9 @@ int light_container_namespaces();
 class LightContainerPlan {
 public:
   static Expected<LightContainerPlan> make(const LightContainerSpec& spec);
+  // The least a light container needs, to probe the kernel with: the namespaces' id maps, a
+  // tmpfs on `scratch` (an empty folder) and a /proc of its own inside it.
+  static LightContainerPlan probe(const fs::path& scratch);
   // In the new child: builds the root and enters it. 0, or the errno of the step that failed.
   // System calls only.
   int enter() const noexcept;
@@ -46,6 +49,7 @@ private:
     std::string source; // bind and symlink: what; id_maps: the uid map; hostname: the name
     std::string extra;  // id_maps: the gid map
   };
+  static std::vector<Step> first_steps(const std::string& root);
   std::vector<Step> m_steps;
 };
 

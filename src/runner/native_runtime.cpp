@@ -46,22 +46,9 @@ bool write_proc_file(const char* path, const char* text) {
 std::optional<std::string> light_containers_refused(const std::string& probe_binary, const fs::path& scratch) {
   std::error_code ec;
   fs::create_directories(scratch, ec);
-  const std::string proc = (scratch / "proc").string();
-  const std::string uid_map = std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n";
-  const std::string gid_map = std::to_string(::getgid()) + " " + std::to_string(::getgid()) + " 1\n";
+  const auto plan = LightContainerPlan::probe(scratch);
   auto child = ChildProcess::spawn_with_setup(
-      {probe_binary, "--version"}, {},
-      [&]() -> int {
-        write_proc_file("/proc/self/setgroups", "deny");
-        if (!write_proc_file("/proc/self/uid_map", uid_map.c_str())) return errno;
-        if (!write_proc_file("/proc/self/gid_map", gid_map.c_str())) return errno;
-        if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno;
-        if (::mount("tmpfs", scratch.c_str(), "tmpfs", 0, nullptr) != 0) return errno;
-        if (::mkdir(proc.c_str(), 0755) != 0) return errno;
-        if (::mount("proc", proc.c_str(), "proc", 0, nullptr) != 0) return errno;
-        return 0;
-      },
-      light_container_namespaces());
+      {probe_binary, "--version"}, {}, [&plan]() { return plan.enter(); }, light_container_namespaces());
   std::optional<std::string> refused;
   if (!child) {
     refused = child.error().message;
