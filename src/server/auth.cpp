@@ -80,11 +80,15 @@ ApiResult<Authorization> parse_authorization(std::string_view header, bool has_d
   return out;
 }
 
+// The years a WallClock time point (nanoseconds since 1970 in 64 bits, to 2262) can hold, with
+// room: a date outside them is no date a signer could mean.
+bool representable_year(int year) { return year >= 1970 && year <= 2200; }
+
 // RFC 1123 ("Sun, 06 Nov 1994 08:49:37 GMT"), the Date header's form.
 std::optional<WallClock::time_point> parse_http_date(const std::string& text) {
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (end == nullptr || *end != '\0') return std::nullopt;
+  if (end == nullptr || *end != '\0' || !representable_year(tm.tm_year + 1900)) return std::nullopt;
   return WallClock::from_time_t(timegm(&tm));
 }
 
@@ -108,7 +112,7 @@ std::optional<WallClock::time_point> parse_amz_date(std::string_view text) {
     return std::nullopt;
   }
   const std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)};
-  if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+  if (!date.ok() || !representable_year(year) || hour > 23 || minute > 59 || second > 60) return std::nullopt;
   return std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
          std::chrono::seconds(second);
 }
