@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/command_table.hpp"
 #include "cli/job_output.hpp"
 #include "cli/jobs_access.hpp"
 #include "cli/local_options.hpp"
 #include "cli/local_runner.hpp"
+#include "entrypoint/locate.hpp"
 #include "job/service_error.hpp"
 #include "runner/detached_runner.hpp"
 #include "util/files.hpp"
@@ -19,16 +21,32 @@
 namespace sagerun::cli {
 namespace {
 
-// Stages --script: a channel named `code` holding the folder, which train finds (rule 3).
-Expected<void> add_script_channel(nlohmann::json& request, const std::string& script) {
-  if (!util::is_dir(script)) return util::fail(util::ErrorKind::not_found, "--script " + script + ": not a folder");
-  const std::string absolute = std::filesystem::absolute(script).lexically_normal().string();
-  request["InputDataConfig"].push_back({{"ChannelName", "code"},
-                                        {"DataSource",
-                                         {{"S3DataSource",
-                                           {{"S3DataType", "S3Prefix"},
-                                            {"S3Uri", "file://" + absolute},
-                                            {"S3DataDistributionType", "FullyReplicated"}}}}}});
+namespace fs = std::filesystem;
+
+// --script DIR (or DIR/fit.py) is script mode with the code on this machine, as the SDK's local
+// mode sends it: sagemaker_submit_directory names the folder (the runner copies it into each
+// host's code/) and sagemaker_program the script (train.py, train.sh or train unless named),
+// both JSON-encoded as the SDK encodes hyperparameters.
+Expected<void> add_script_mode(nlohmann::json& request, const std::string& script) {
+  const fs::path given = fs::absolute(script).lexically_normal();
+  const bool named = util::is_file(given);
+  if (!named && !util::is_dir(given))
+    return util::fail(util::ErrorKind::not_found, "--script " + script + ": no such folder or file");
+  const fs::path folder = named ? given.parent_path() : given;
+  auto& hyperparameters = request["HyperParameters"];
+  if (!hyperparameters.is_object()) hyperparameters = nlohmann::json::object();
+  if (named) {
+    hyperparameters["sagemaker_program"] = nlohmann::json(given.filename().string()).dump();
+  } else if (!hyperparameters.contains("sagemaker_program")) {
+    const auto entry = entrypoint::entry_in_folder(folder, "");
+    if (entry.name.empty())
+      return util::fail(util::ErrorKind::not_found, "--script " + script +
+                                                        ": no train.py, train.sh or train in it; name the script "
+                                                        "(--script " +
+                                                        script + "/fit.py)");
+    hyperparameters["sagemaker_program"] = nlohmann::json(entry.name).dump();
+  }
+  hyperparameters["sagemaker_submit_directory"] = nlohmann::json("file://" + folder.string()).dump();
   return {};
 }
 
@@ -74,7 +92,8 @@ int cmd_local(Invocation& invocation) {
   bool detach = false;
   add_job_flags(app, job_flags);
   add_runner_flags(app, runner_flags);
-  app.add_option("--script", script, "a local script folder, staged as a `code` channel that train runs");
+  app.add_option("--script", script,
+                 "a local script folder (or DIR/SCRIPT), run in script mode: copied into each host's code/");
   app.add_flag("--detach,-d", detach, "return once the job started; follow it with describe/logs/stop");
   if (auto done = invocation.parse()) return *done;
   const auto& env = invocation.env();
@@ -85,7 +104,7 @@ int cmd_local(Invocation& invocation) {
   auto json = build_request_json(job_flags);
   if (!json) return report(json.error());
   if (!script.empty()) {
-    if (auto added = add_script_channel(*json, script); !added) return report(added.error());
+    if (auto added = add_script_mode(*json, script); !added) return report(added.error());
   }
   auto request = job::parse_request(*json, job::UriPolicy::local);
   if (!request) return report(request.error());

@@ -69,10 +69,8 @@ uint64_t extraction_budget(const contract::Paths& paths) {
   return space.f_frsize > 0 ? static_cast<uint64_t>(space.f_bavail) * space.f_frsize : util::k_no_limit;
 }
 
-Expected<void> fetch_submit_directory(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env,
-                                      uint64_t max_bytes) {
-  if (uri.starts_with("s3://")) return fetch_from_s3(uri, code_dir, env, max_bytes);
-  fs::path source = uri.starts_with("file://") ? fs::path(uri.substr(7)) : fs::path(uri);
+Expected<void> copy_submit_directory(const fs::path& source, const fs::path& code_dir, uint64_t max_bytes) {
+  const std::string uri = source.string();
   if (util::is_dir(source)) {
     std::error_code ec;
     if (fs::equivalent(source, code_dir, ec)) return {};
@@ -87,12 +85,20 @@ Expected<void> fetch_submit_directory(const std::string& uri, const fs::path& co
   }
   if (util::is_file(source)) {
     auto stats = util::extract_tar(source, code_dir, max_bytes);
-    if (!stats) return util::fail(stats.error().kind, "sagemaker_submit_directory: " + stats.error().message);
+    if (!stats)
+      return util::fail(stats.error().kind, "sagemaker_submit_directory " + uri + ": " + stats.error().message);
     util::log::info("extracted " + uri + " into " + code_dir.string() + " (" + std::to_string(stats->files) +
                     " files)");
     return {};
   }
   return util::fail(util::ErrorKind::not_found, "sagemaker_submit_directory " + uri + ": no such file or folder");
+}
+
+Expected<void> fetch_submit_directory(const std::string& uri, const fs::path& code_dir, const util::EnvMap& env,
+                                      uint64_t max_bytes) {
+  if (uri.starts_with("s3://")) return fetch_from_s3(uri, code_dir, env, max_bytes);
+  return copy_submit_directory(uri.starts_with("file://") ? fs::path(uri.substr(7)) : fs::path(uri), code_dir,
+                               max_bytes);
 }
 
 } // namespace sagerun::entrypoint

@@ -12,6 +12,10 @@
 
 namespace sagerun::entrypoint {
 
+// A local folder (copied) or tarball (extracted) into code/; nothing to do when it is code/.
+Expected<void> copy_submit_directory(const std::filesystem::path& source, const std::filesystem::path& code_dir,
+                                     uint64_t max_bytes = util::k_no_limit);
+
 // An archive may unpack to at most `max_bytes` (extraction_budget: the job's volume).
 Expected<void> fetch_submit_directory(const std::string& uri, const std::filesystem::path& code_dir,
                                       const util::EnvMap& env, uint64_t max_bytes = util::k_no_limit);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "contract/hyperparameters.hpp"
 #include "job/location.hpp"
 #include "job/request.hpp"
 #include "job/shapes.hpp"
@@ -304,6 +305,22 @@ std::string checkpoint_path_problem(const std::string& path) {
   return "";
 }
 
+// Script mode's code location: the local runner copies a file:// folder or archive into code/
+// (runner/submit_staging.hpp), so it must name one absolutely; the service cannot read one.
+std::string submit_directory_problem(const std::string& value, UriPolicy policy) {
+  const auto decoded = contract::decode_value(value);
+  if (!decoded.is_string()) return "";
+  const auto& text = decoded.get_ref<const std::string&>();
+  if (!text.starts_with("file://")) return "";
+  if (policy == UriPolicy::sagemaker)
+    return "Member must not be a local location (file://): a local folder is for the local runner (sagerun local, "
+           "or sagerun server --allow-local-uris); give the s3:// URI of a sourcedir.tar.gz";
+  if (!text.starts_with("file:///"))
+    return "Member must be an absolute file:// URI (file:///path/to/folder); a relative folder is taken on the "
+           "command line only (--script ./src)";
+  return "";
+}
+
 const json* find_object(const json& parent, const char* key) {
   const auto it = parent.find(key);
   return it != parent.end() && it->is_object() ? &*it : nullptr;
@@ -347,6 +364,13 @@ void semantic_checks(const json& request, UriPolicy policy, Walker& walker) {
         if (auto problem = checkpoint_path_problem(local->get_ref<const std::string&>()); !problem.empty())
           walker.fail(*local, path, problem);
       }
+    }
+  }
+  if (const json* hyperparameters = find_object(request, "HyperParameters")) {
+    if (const auto directory = hyperparameters->find("sagemaker_submit_directory");
+        directory != hyperparameters->end() && directory->is_string()) {
+      if (auto problem = submit_directory_problem(directory->get_ref<const std::string&>(), policy); !problem.empty())
+        walker.fail(*directory, "hyperParameters.sagemaker_submit_directory", problem);
     }
   }
   if (policy == UriPolicy::sagemaker) {

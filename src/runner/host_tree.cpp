@@ -1,6 +1,7 @@
 #include "runner/host_tree.hpp"
 
 #include "contract/config.hpp"
+#include "runner/submit_staging.hpp"
 #include "store/job_folder.hpp"
 #include "util/atomic_file.hpp"
 #include "util/files.hpp"
@@ -73,7 +74,7 @@ Expected<void> write_host_tree(const job::TrainingJobRequest& request, int host_
     if (auto made = util::make_directories(host.channel(channel.name)); !made) return made;
   }
   nlohmann::json hyperparameters = nlohmann::json::object();
-  for (const auto& [key, value] : request.hyperparameters)
+  for (const auto& [key, value] : host_hyperparameters(request, host, mount))
     hyperparameters[key] = value;
   if (auto written = write_json(host.hyperparameters_file(), hyperparameters); !written) return written;
   if (auto written = write_json(host.input_data_config_file(), input_data_config_json(request)); !written) {

@@ -20,6 +20,7 @@
 #include "runner/staging.hpp"
 #include "runner/stop_watcher.hpp"
 #include "runner/storage.hpp"
+#include "runner/submit_staging.hpp"
 #include "runner/supervise.hpp"
 #include "store/journal.hpp"
 #include "store/status_writer.hpp"
@@ -197,6 +198,8 @@ private:
       if (auto staged = stage_channel(channel, folders, m_transfer.get()); !staged)
         return failed("ClientError: channel '" + channel.name + "': " + staged.error().message);
     }
+    if (auto staged = stage_submit_directory(m_request, m_hosts); !staged)
+      return failed("ClientError: HyperParameters: " + staged.error().message);
     if (auto got = download_checkpoints(m_request, m_hosts, m_storage); !got)
       return failed("ClientError: CheckpointConfig: " + got.error().message);
     return true;

@@ -37,6 +37,14 @@ time.sleep(600)
 '''
 
 
+SCRIPT_MODE_SCRIPT = r'''
+import json, os, sys
+with open(os.path.join(os.environ["SM_MODEL_DIR"], "seen.json"), "w") as f:
+    json.dump({"channels": json.loads(os.environ["SM_CHANNELS"]), "args": sys.argv[1:], "cwd": os.getcwd(),
+               "code_dir": os.environ["SM_MODULE_DIR"], "code": sorted(os.listdir("."))}, f)
+'''
+
+
 def tar_members(data):
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
         return {m.name: (archive.extractfile(m).read() if m.isfile() else None) for m in archive.getmembers()}
@@ -148,6 +156,42 @@ class LocalJobCases:
         status = self.jobs.describe("second-fails")
         self.assertEqual(status["TrainingJobStatus"], "Failed")
         self.assertEqual(status["FailureReason"], "AlgorithmError: RuntimeError: CUDA out of memory on algo-2")
+
+    # -- script mode with the code on this machine (--script, a file:// submit directory) -----
+    def test_a_script_folder_runs_in_script_mode_without_a_code_channel(self):
+        code = self.out_folder()
+        with open(os.path.join(code, "fit.py"), "w") as f:
+            f.write(SCRIPT_MODE_SCRIPT)
+        with open(os.path.join(code, "train.py"), "w") as f:
+            f.write("raise SystemExit('the decoy ran')\n")
+        data, out = self.local_channel("print('unused')\n"), self.out_folder()
+        result = self.jobs.run(["--script", os.path.join(code, "fit.py"), "--input", "training=" + data,
+                                "--output", "file://" + out, "--job-name", "script-mode", "--hyperparameter",
+                                "lr=0.5"], check=None)
+        status = self.jobs.describe("script-mode")
+        self.assertEqual(status["TrainingJobStatus"], "Completed", result.stderr)
+        self.assertEqual(status["HyperParameters"]["sagemaker_program"], '"fit.py"')
+        self.assertEqual(status["HyperParameters"]["sagemaker_submit_directory"], '"file://%s"' % code)
+        seen = json.loads(tar_members(read_file(os.path.join(out, "script-mode", "output", "model.tar.gz")))
+                          ["seen.json"])
+        self.assertEqual(seen["channels"], ["training"])  # as SageMaker's script mode: no `code` channel
+        self.assertEqual(seen["args"], ["--lr", "0.5"])
+        self.assertEqual(seen["code"], ["fit.py", "train.py"])
+        self.assertEqual(seen["cwd"], seen["code_dir"])
+        self.assertEqual(sorted(os.listdir(code)), ["fit.py", "train.py"])  # the script ran on a copy
+
+        # A sourcedir.tar.gz named in the request, as the SDK's local mode names one.
+        archive = os.path.join(self.out_folder(), "sourcedir.tar.gz")
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(os.path.join(code, "fit.py"), arcname="fit.py")
+        request = base_request("script-archive", "file://" + out)
+        request["HyperParameters"] = {"sagemaker_program": '"fit.py"',
+                                      "sagemaker_submit_directory": '"file://%s"' % archive}
+        request["InputDataConfig"] = [channel("training", "file://" + data)]
+        self.jobs.run([self.write_request(request)], check=0)
+        seen = json.loads(tar_members(read_file(os.path.join(out, "script-archive", "output", "model.tar.gz")))
+                          ["seen.json"])
+        self.assertEqual(seen["code"], ["fit.py"])
 
     # -- the examples: a bring-your-own-container program, a ModelTrainer-style job -----------
     def test_the_byoc_example_with_its_opt_ml_paths(self):

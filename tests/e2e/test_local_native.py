@@ -187,6 +187,15 @@ class LocalNative(LocalJobCases, unittest.TestCase):
         self.assertEqual(status["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"], os.path.join(here, "data"))
         self.assertTrue(os.path.isfile(os.path.join(here, "out", "relative", "output", "model.tar.gz")))
 
+    def test_a_script_folder_without_a_script_is_refused_naming_it(self):
+        empty = self.out_folder()
+        result = self.jobs.run(["--script", empty, "--input", "training=" + empty, "--output", "./out"],
+                               cwd=empty, check=None)
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn(("--script %s: no train.py, train.sh or train in it; name the script" % empty).encode(),
+                      result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(empty, "out")))  # refused before anything was made
+
     def test_nothing_outlives_a_killed_runner(self):
         from local_cases import SLEEP_SCRIPT
         import signal

@@ -234,6 +234,22 @@ TEST(JobValidate, LocalUrisOnlyWithTheLocalPolicy) {
   EXPECT_NE(validate_request(request, UriPolicy::local).find("at 'debugHookConfig.s3OutputPath'"), std::string::npos);
 }
 
+TEST(JobValidate, ALocalSubmitDirectoryIsForTheLocalRunnerAndAbsolute) {
+  auto request = valid_request();
+  request["HyperParameters"]["sagemaker_submit_directory"] = "\"file:///home/me/src\"";
+  EXPECT_EQ(validate_request(request, UriPolicy::local), "");
+  const auto service = validate_request(request);
+  EXPECT_NE(service.find("at 'hyperParameters.sagemaker_submit_directory' failed to satisfy constraint: Member must "
+                         "not be a local location (file://)"),
+            std::string::npos)
+      << service;
+  request["HyperParameters"]["sagemaker_submit_directory"] = "file://src";
+  EXPECT_NE(validate_request(request, UriPolicy::local).find("Member must be an absolute file:// URI"),
+            std::string::npos);
+  request["HyperParameters"]["sagemaker_submit_directory"] = "\"s3://bucket/code/sourcedir.tar.gz\"";
+  EXPECT_EQ(validate_request(request), "");
+}
+
 TEST(JobValidate, ImageNeededOnlyForTheService) {
   auto request = valid_request();
   request["AlgorithmSpecification"].erase("TrainingImage");
