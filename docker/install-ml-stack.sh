@@ -9,14 +9,15 @@
 #                       pip:  PIP_PACKAGES, after installing python3 and pip with the base's
 #                             package manager when it lacks them
 #                       none: nothing; the base brings its own Python stack
-#   APT_PACKAGES      Debian package names; those this base's archive lacks (python3-torch before
+#   APT_PACKAGES      Debian package names (python3 and python3-pip always); those this base's archive lacks (python3-torch before
 #                     Debian 12, say) are skipped with a warning
 #   APT_STUB_PACKAGES packages that are dependencies but never used at run time, replaced by empty
 #                     stubs (default python3-pythran: Debian 12's python3-scipy Depends on it, and it
 #                     would bring gcc, g++, boost and the Python headers, ~450 MB, into the image)
 #   PIP_PACKAGES      pip requirement specifiers
 #   PIP_EXTRA_INDEX_URL, PIP_INDEX_URL, …  honoured by pip itself
-# Leaves no package lists, caches or compilers behind (recommends are never installed).
+# Afterwards `python` and `pip` are on PATH too. Leaves no package lists, caches or compilers
+# behind (recommends are never installed).
 set -eu
 
 log() { echo "sagerun-install-ml-stack: $*" >&2; }
@@ -125,7 +126,7 @@ apt)
   has apt-get || die "ML_INSTALL=apt needs a base with apt-get (Debian, Ubuntu)"
   for package in $apt_stub_packages; do apt_stub "$package"; done
   # shellcheck disable=SC2086  # a list
-  apt_install python3 $apt_packages
+  apt_install python3 python3-pip $apt_packages
   ;;
 pip) pip_install ;;
 none) log "ML_INSTALL=none: the base's own Python is used as it is" ;;
@@ -133,6 +134,19 @@ none) log "ML_INSTALL=none: the base's own Python is used as it is" ;;
 esac
 
 has python3 || die "the image has no python3 (ML_INSTALL=$mode)"
+# Scripts and drivers (the SageMaker SDK's sm_train.sh among them) call `python` and `pip`, as the
+# SageMaker framework images have them: where the base names only python3, a link and a wrapper
+# make both (nothing is replaced).
+if ! has python; then
+  ln -s "$(command -v python3)" /usr/local/bin/python
+  log "python: a link to $(command -v python3)"
+fi
+if ! has pip && has_pip; then
+  printf '%s\n' '#!/bin/sh' 'exec python3 -m pip "$@"' >/usr/local/bin/pip
+  chmod 755 /usr/local/bin/pip
+  log "pip: /usr/local/bin/pip runs python3 -m pip"
+fi
+has_pip || log "warning: this image has no pip (ML_INSTALL=$mode): requirements.txt cannot be installed"
 rm -rf /root/.cache /tmp/* 2>/dev/null || true
 # What the scripts will find; a missing module is no error (the lists are the builder's choice).
 python3 - <<'EOF'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Docker images for the end-to-end suites, without any registry:
-#   sagerun-test-base:bookworm  Debian 12 minbase + python3, numpy, scikit-learn, made with
-#                               debootstrap (+ apt-get in the rootfs) and `docker import`.
+#   sagerun-test-base:bookworm  Debian 12 minbase + python3 (also as python), pip, numpy and
+#                               scikit-learn, made with debootstrap (+ apt-get in the rootfs)
+#                               and `docker import`.
 #                               Cached twice: skipped when the daemon has it (with the same
 #                               package list), and re-imported from
 #                               the rootfs tarball $SAGERUN_CACHE/base-bookworm.tar when the daemon
@@ -33,7 +34,8 @@ test_image=sagerun-test:latest
 suite=bookworm
 mirror=${SAGERUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 base_packages=python3,ca-certificates              # debootstrap --include
-apt_packages="python3-numpy python3-sklearn"       # then apt-get install, in the rootfs
+# then apt-get install, in the rootfs (`python` and pip as the SageMaker framework images have them)
+apt_packages="python3-numpy python3-sklearn python3-pip python-is-python3"
 path_env=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 cache=${SAGERUN_CACHE:-$HOME/.cache/sagerun}
 tarball=$cache/base-bookworm.tar

@@ -158,6 +158,8 @@ int cmd_run_job(Invocation& invocation) {
   app.add_flag("--no-job-credentials", no_job_credentials, "serve the job no credentials endpoint");
   app.add_option("--store", root)->required();
   app.add_option("--lock-fd", lock_fd);
+  std::vector<std::string> hidden;
+  app.add_option("--hide", hidden, "a file or folder the hosts must not see (repeatable)");
   app.add_option("JOB", name)->required();
   if (auto done = invocation.parse()) return *done;
   auto access = open_local_jobs(invocation.env(), invocation.flags().aws, root);
@@ -174,6 +176,7 @@ int cmd_run_job(Invocation& invocation) {
   }
   (*setup)->context.echo = runner::Echo::none;
   if (no_job_credentials) (*setup)->context.credentials = nullptr; // the runner keeps its own
+  (*setup)->context.hidden = hidden;
   auto status = runner::run_job(*access->store, std::move(*lock), name, (*setup)->context);
   if (!status) return report(status.error());
   return report_outcome(invocation, *access->jobs, name);

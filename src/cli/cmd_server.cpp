@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "aws/curl/session.hpp"
@@ -174,6 +175,8 @@ int cmd_server(Invocation& invocation) {
   options.runner.region = options.region;
   options.runner.profile = flags.profile.value_or("");
   options.runner.job_credentials = job_credentials;
+  if (flags.secret_key_file)
+    options.runner.hidden.push_back(std::filesystem::absolute(*flags.secret_key_file).lexically_normal());
 
   auto server = server::Server::start(options);
   if (!server) return report(server.error());

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "store/runner_lock.hpp"
 #include "util/error.hpp"
@@ -21,8 +22,9 @@ struct RunnerCommand {
   std::string docker = "docker";
   std::string s3_endpoint; // --endpoint-url for the runner's S3 client; empty: its environment's
   std::string region;
-  std::string profile;         // --profile for the runner's credentials; empty: its environment's
-  bool job_credentials = true; // false: the jobs get no credentials endpoint (--no-job-credentials)
+  std::string profile;             // --profile for the runner's credentials; empty: its environment's
+  bool job_credentials = true;     // false: the jobs get no credentials endpoint (--no-job-credentials)
+  std::vector<std::string> hidden; // more files or folders the hosts must not see (--hide PATH)
 };
 
 Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& store_root,

@@ -62,18 +62,24 @@ private:
   job::TrainingJobStatus m_status;
 };
 
-util::EnvMap without_aws_keys(util::EnvMap env) {
+// The environment the hosts start from: the runner's, without its keys (a job gets its own from
+// the credentials endpoint) nor the server's API secret.
+util::EnvMap without_secrets(util::EnvMap env) {
   for (const char* key : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-                          "AWS_PROFILE", "AWS_DEFAULT_PROFILE"}) {
+                          "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "SAGERUN_SERVER_SECRET_KEY"}) {
     env.erase(key);
   }
   return env;
 }
 
 // What a native host must not see of this machine: every job's folder and the store's records
-// (its own tree it sees at /opt/ml), and the caller's AWS files.
-std::vector<fs::path> hidden_from_hosts(const fs::path& store_root, const util::EnvMap& env) {
+// (its own tree it sees at /opt/ml), the caller's AWS files, and what the caller names (the
+// server's key file).
+std::vector<fs::path> hidden_from_hosts(const fs::path& store_root, const RunContext& context) {
+  const auto& env = context.env;
   std::vector<fs::path> hidden{store_root};
+  for (const auto& path : context.hidden)
+    if (path.starts_with("/")) hidden.emplace_back(path);
   if (auto home = util::lookup_nonempty(env, "HOME")) hidden.push_back(fs::path(*home) / ".aws");
   for (const char* file : {"AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "AWS_WEB_IDENTITY_TOKEN_FILE"}) {
     if (auto path = util::lookup_nonempty(env, file); path && path->starts_with("/") && *path != "/dev/null")
@@ -90,15 +96,15 @@ std::unique_ptr<Runtime> make_runtime(const job::TrainingJobRequest& request, co
     options.image = request.image;
     options.network_isolation = request.network_isolation;
     options.gpus = is_gpu_instance_type(request.instance_type);
-    options.client_env = without_aws_keys(context.env);
+    options.client_env = without_secrets(context.env);
     return make_docker_runtime(std::move(options));
   }
   NativeOptions options;
   options.train_binary = context.train_binary;
   options.train_is_subcommand = context.train_is_subcommand;
-  options.base_env = without_aws_keys(context.env);
+  options.base_env = without_secrets(context.env);
   options.scratch = folder.path() / "probe";
-  options.hidden = hidden_from_hosts(folder.path().parent_path().parent_path(), context.env);
+  options.hidden = hidden_from_hosts(folder.path().parent_path().parent_path(), context);
   return make_native_runtime(std::move(options));
 }
 

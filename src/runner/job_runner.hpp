@@ -37,6 +37,7 @@ struct RunContext {
   int echo_fd = 1;    // where the hosts' output is echoed
   int signal_fd = -1; // a signalfd: SIGINT/SIGTERM/SIGHUP stop the job
   int transfer_concurrency = 10;
+  std::vector<std::string> hidden; // native: absolute paths the hosts must not see, beyond the store and AWS files
 };
 
 // What a valid request may ask that this runner does not do (Pipe input mode), and settings

@@ -13,6 +13,7 @@ s3_endpoint: --s3-endpoint-url (default: the jobs use env's AWS_ENDPOINT_URL_S3 
 access_key/secret_key: the keys clients sign with; None for both: the server's own credentials.
 extra_args: more flags for `sagerun server`.
 """
+import contextlib
 import glob
 import os
 import shutil
@@ -45,6 +46,7 @@ class SagerunServer:
         self.process = None
         self._stderr = None
         self._earlier = ""  # what servers started before this one wrote
+        self._secret_path = None
 
     @property
     def endpoint(self):
@@ -60,11 +62,12 @@ class SagerunServer:
         return command + self.extra_args
 
     def secret_file(self):
-        """The secret, in a file only this user can read (never in argv)."""
+        """The secret, in a file only this user can read (never in argv), removed by stop()."""
         path = os.path.join(tempfile.gettempdir(), "sagerun-secret-%d-%d" % (os.getpid(), id(self)))
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write(self.secret_key + "\n")
+        self._secret_path = path
         return path
 
     def start(self):
@@ -160,6 +163,9 @@ class SagerunServer:
                 _signal_group(pid, signal.SIGKILL)
         if self._own_state:
             shutil.rmtree(self.state_dir, ignore_errors=True)
+        if self._secret_path:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._secret_path)
         return code
 
     def client(self, service="sagemaker", access_key=None, secret_key=None, region="us-east-1", **config):

@@ -68,6 +68,11 @@ class TestImages(unittest.TestCase):
         self.assert_exit(result, 0)
         self.assertRegex(result.stdout.decode(), r"^\d+\.\d+\.\d+ \d+\.\d+\.\d+\n$")
 
+    def test_python_and_pip_are_on_path_as_in_the_framework_images(self):
+        result = self.run_container(self.image, "sh", "-c", "python --version && pip --version")
+        self.assert_exit(result, 0)
+        self.assertRegex(result.stdout.decode(), r"^Python 3\.\d+\.\d+\npip \d+")
+
     def test_image_holds_this_train(self):
         expected = sha256_file(harness.TRAIN)
         result = self.run_container(self.image, "sha256sum", "/usr/local/bin/train")

@@ -73,10 +73,13 @@ class ImageBuildPrebuilt(unittest.TestCase):
         self.assertIn("PYTHONUNBUFFERED=1", config["Env"])
         script = ("import shutil, numpy, pandas, sklearn, pip; "
                   "print(shutil.which('train')); "
-                  "print([t for t in %r if shutil.which(t)])" % (docker_images.COMPILERS,))
+                  "print([t for t in %r if shutil.which(t)]); "
+                  "print([t for t in ('python', 'pip') if shutil.which(t)])" % (docker_images.COMPILERS,))
         result = self.run_in(self.cpu, "python3", "-c", script)
         self.assertEqual(result.returncode, 0, result.stderr.decode())
-        self.assertEqual(result.stdout.decode().splitlines(), ["/usr/local/bin/train", "[]"])
+        self.assertEqual(result.stdout.decode().splitlines(), ["/usr/local/bin/train", "[]", "['python', 'pip']"])
+        result = self.run_in(self.cpu, "pip", "--version")
+        self.assertEqual(result.returncode, 0, result.stderr.decode())
 
     def test_a_seed_layout_job_from_s3_runs_in_the_image(self):
         moto = MotoServer().start()

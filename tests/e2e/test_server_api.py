@@ -53,6 +53,32 @@ with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.json"), "w") as f:
     json.dump(seen, f)
 '''
 
+# Looks for the server's API secret and AWS key wherever a job could read them: every process's
+# environment and command line, the key file the server was given, and the files in /tmp.
+SNOOP_SCRIPT = r'''
+import json, os, tempfile
+api_secret, aws_secret = ("api-secret-" + "Qx9").encode(), ("testing-" + "secret").encode()
+found, read = [], 0
+def check(path, needles):
+    global read
+    try:
+        with open(path, "rb") as f:
+            data = f.read(1 << 20)
+    except OSError:
+        return
+    read += 1
+    if any(needle in data for needle in needles):
+        found.append(path)
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    for name in ("environ", "cmdline"):
+        check("/proc/%s/%s" % (pid, name), [api_secret, aws_secret])
+check(os.environ["SNOOP_KEY_FILE"], [api_secret])
+for name in os.listdir(tempfile.gettempdir()):  # other suites' servers keep their key files here too
+    check(os.path.join(tempfile.gettempdir(), name), [api_secret])
+with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.json"), "w") as f:
+    json.dump({"found": found, "read": read}, f)
+'''
+
 GROUP = "/aws/sagemaker/TrainingJobs"
 
 
@@ -68,7 +94,7 @@ class ServerApi(unittest.TestCase):
         cls.s3 = s3_client(cls.moto.endpoint)
         cls.s3.create_bucket(Bucket="bkt")
         for prefix, script in (("ok", MODEL_SCRIPT), ("fail", FAILING_SCRIPT), ("sleep", SLEEP_SCRIPT),
-                               ("creds", CREDENTIALS_SCRIPT)):
+                               ("creds", CREDENTIALS_SCRIPT), ("snoop", SNOOP_SCRIPT)):
             cls.s3.put_object(Bucket="bkt", Key=prefix + "/input/script/train.py", Body=script.encode())
             cls.s3.put_object(Bucket="bkt", Key=prefix + "/input/train.csv", Body=b"1,2\n")
 
@@ -149,6 +175,17 @@ class ServerApi(unittest.TestCase):
         self.assertEqual(own["served_key"], "testing-key")  # the server's chain, never the API's key
         self.assertFalse(own["secret_in_env"])
         self.assertNotIn("jobs get no AWS credentials", log)
+
+    def test_a_job_reads_neither_the_api_secret_nor_the_servers_keys(self):
+        server, sm, _ = self.start_server(access_key="api-key", secret_key="api-secret-Qx9")
+        key_file = server.secret_file()  # the file the server was started with
+        self.create(sm, "snoop", prefix="snoop", environment={"SNOOP_KEY_FILE": key_file})
+        done = wait_for_job(sm, "snoop")
+        self.assertEqual(done["TrainingJobStatus"], "Completed", done.get("FailureReason"))
+        key = done["ModelArtifacts"]["S3ModelArtifacts"][len("s3://bkt/"):]
+        seen = json.loads(tar_members(self.s3.get_object(Bucket="bkt", Key=key)["Body"].read())["model.json"])
+        self.assertEqual(seen["found"], [])
+        self.assertGreater(seen["read"], 0)
 
     def test_failing_job(self):
         server, sm, logs = self.start_server()
