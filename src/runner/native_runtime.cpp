@@ -66,10 +66,12 @@ public:
   explicit NativeRuntime(NativeOptions options) : m_options(std::move(options)) {
     if (!m_options.light_containers) return;
     if (auto refused = light_containers_refused(m_options.train_binary, m_options.scratch)) {
-      util::log::warn("this kernel refuses the namespaces a light container needs (" + *refused +
-                      "): each host runs as a plain process with its tree where it lies (SAGEMAKER_BASE_DIR). "
-                      "Programs that use /opt/ml paths will not find them, and the script can see this "
-                      "machine's processes and files.");
+      util::log::warn("light containers are refused here (" + *refused +
+                      "; a container's seccomp profile, or a kernel setting such as "
+                      "kernel.unprivileged_userns_clone=0, refuses new namespaces): each host runs as a plain "
+                      "process with its tree where it lies (SAGEMAKER_BASE_DIR). Programs that use /opt/ml "
+                      "paths will not find them, and the script can see this machine's processes and files. "
+                      "--runtime docker runs the job as SageMaker lays it out.");
       m_options.light_containers = false;
     }
   }
@@ -114,7 +116,14 @@ public:
     }
     env["SAGEMAKER_BASE_DIR"] = host.tree.string();
     if (host.count == 1) return ChildProcess::spawn_tied(argv, env);
-    return spawn_isolated(argv, env, hosts_file.string(), hostname);
+    auto isolated = spawn_isolated(argv, env, hosts_file.string(), hostname);
+    if (!isolated) {
+      return util::fail(isolated.error().kind,
+                        "a job of several hosts needs a host name and /etc/hosts of its own for each (user, mount "
+                        "and UTS namespaces), which are refused here (" +
+                            isolated.error().message + "): run it with --runtime docker, or with one host");
+    }
+    return isolated;
   }
 
   void cleanup(const HostLaunch& host) override {
