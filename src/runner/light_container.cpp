@@ -30,12 +30,27 @@ int write_file(const char* path, const std::string& text) {
 
 int light_container_namespaces() { return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWPID; }
 
-// The namespaces' id maps (this user as itself), mounts kept from this machine, a tmpfs at `root`.
+// Root needs no user namespace to mount (and may be refused one where it may still mount).
+int names_only_namespaces() { return (::getuid() == 0 ? 0 : CLONE_NEWUSER) | CLONE_NEWNS | CLONE_NEWUTS; }
+
+// The namespaces' id maps: this user as itself.
+LightContainerPlan::Step LightContainerPlan::id_maps() {
+  return {Step::Kind::id_maps, "", std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n",
+          std::to_string(::getgid()) + " " + std::to_string(::getgid()) + " 1\n"};
+}
+
+// The id maps, mounts kept from this machine, a tmpfs at `root`.
 std::vector<LightContainerPlan::Step> LightContainerPlan::first_steps(const std::string& root) {
-  return {{Step::Kind::id_maps, "", std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n",
-           std::to_string(::getgid()) + " " + std::to_string(::getgid()) + " 1\n"},
-          {Step::Kind::private_root, "/", "", ""},
-          {Step::Kind::tmpfs, root, "", ""}};
+  return {id_maps(), {Step::Kind::private_root, "/", "", ""}, {Step::Kind::tmpfs, root, "", ""}};
+}
+
+LightContainerPlan LightContainerPlan::names_only(const fs::path& hosts_file, const std::string& hostname) {
+  LightContainerPlan plan;
+  if ((names_only_namespaces() & CLONE_NEWUSER) != 0) plan.m_steps.push_back(id_maps());
+  plan.m_steps.push_back({Step::Kind::private_root, "/", "", ""});
+  plan.m_steps.push_back({Step::Kind::bind_file, "/etc/hosts", hosts_file.string(), ""});
+  plan.m_steps.push_back({Step::Kind::hostname, "", hostname, ""});
+  return plan;
 }
 
 LightContainerPlan LightContainerPlan::probe(const fs::path& scratch) {
@@ -137,6 +152,9 @@ int LightContainerPlan::enter() const noexcept {
     }
     case Step::Kind::bind:
       if (::mount(step.source.c_str(), target, nullptr, MS_BIND | MS_REC, nullptr) != 0) error = errno;
+      break;
+    case Step::Kind::bind_file:
+      if (::mount(step.source.c_str(), target, nullptr, MS_BIND, nullptr) != 0) error = errno;
       break;
     case Step::Kind::symlink:
       if (::symlink(step.source.c_str(), target) != 0) error = errno;

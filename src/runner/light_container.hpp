@@ -30,6 +30,8 @@ struct LightContainerSpec {
 
 // The namespaces a light container is made in (CLONE_NEW* flags for clone(2)).
 int light_container_namespaces();
+// Those of names_only: mount and UTS, in a user namespace of their own unless this is root.
+int names_only_namespaces();
 
 class LightContainerPlan {
 public:
@@ -37,18 +39,35 @@ public:
   // The least a light container needs, to probe the kernel with: the namespaces' id maps, a
   // tmpfs on `scratch` (an empty folder) and a /proc of its own inside it.
   static LightContainerPlan probe(const fs::path& scratch);
+  // Less than a container, where one is refused: a host name and /etc/hosts of the host's own,
+  // on this machine's root (names_only_namespaces).
+  static LightContainerPlan names_only(const fs::path& hosts_file, const std::string& hostname);
   // In the new child: builds the root and enters it. 0, or the errno of the step that failed.
   // System calls only.
   int enter() const noexcept;
 
 private:
   struct Step {
-    enum class Kind { id_maps, private_root, tmpfs, mkdir, bind, symlink, touch, proc, mask_file, pivot, hostname };
+    enum class Kind {
+      id_maps,
+      private_root,
+      tmpfs,
+      mkdir,
+      bind,
+      bind_file,
+      symlink,
+      touch,
+      proc,
+      mask_file,
+      pivot,
+      hostname
+    };
     Kind kind;
     std::string target;
     std::string source; // bind and symlink: what; id_maps: the uid map; hostname: the name
     std::string extra;  // id_maps: the gid map
   };
+  static Step id_maps();
   static std::vector<Step> first_steps(const std::string& root);
   std::vector<Step> m_steps;
 };

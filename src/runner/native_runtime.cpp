@@ -4,15 +4,10 @@
 // Where the kernel refuses the namespaces, the runtime says so once and runs each host as a plain
 // child process with its tree where it lies (SAGEMAKER_BASE_DIR), several hosts with a private
 // /etc/hosts and host name (user, mount and UTS namespaces) when those at least are allowed.
-#include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <optional>
 
 #include "runner/light_container.hpp"
@@ -30,15 +25,6 @@ std::string hosts_file_text(int count) {
   for (int i = 0; i < count; ++i)
     text += host_address(i) + "\t" + store::host_name(i) + "\n";
   return text;
-}
-
-bool write_proc_file(const char* path, const char* text) {
-  const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const auto length = std::strlen(text);
-  const bool ok = ::write(fd, text, length) == static_cast<ssize_t>(length);
-  ::close(fd);
-  return ok;
 }
 
 // Whether this kernel lets us make light containers: a child in the namespaces, with its maps,
@@ -116,7 +102,8 @@ public:
     }
     env["SAGEMAKER_BASE_DIR"] = host.tree.string();
     if (host.count == 1) return ChildProcess::spawn_tied(argv, env);
-    auto isolated = spawn_isolated(argv, env, hosts_file.string(), hostname);
+    const auto plan = LightContainerPlan::names_only(hosts_file, hostname);
+    auto isolated = ChildProcess::spawn_tied(argv, env, [&plan]() { return plan.enter(); }, names_only_namespaces());
     if (!isolated) {
       return util::fail(isolated.error().kind,
                         "a job of several hosts needs a host name and /etc/hosts of its own for each (user, mount "
@@ -136,28 +123,6 @@ public:
 private:
   static fs::path root_of(const HostLaunch& host) {
     return host.tree.parent_path() / (store::host_name(host.index) + ".root");
-  }
-
-  // posix_spawn cannot enter namespaces, so this one host start forks. Everything the child
-  // needs is prepared before fork; after it, only system calls run.
-  static Expected<ChildProcess> spawn_isolated(const std::vector<std::string>& argv, const util::EnvMap& env,
-                                               const std::string& hosts_file, const std::string& hostname) {
-    const std::string uid_map = std::to_string(::getuid()) + " " + std::to_string(::getuid()) + " 1\n";
-    const std::string gid_map = std::to_string(::getgid()) + " " + std::to_string(::getgid()) + " 1\n";
-    return ChildProcess::spawn_tied(argv, env, [&]() -> int {
-      if (::unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS) != 0) {
-        // Already privileged (root) — a user namespace is not needed, but may be refused.
-        if (::unshare(CLONE_NEWNS | CLONE_NEWUTS) != 0) return errno;
-      } else {
-        write_proc_file("/proc/self/setgroups", "deny");
-        if (!write_proc_file("/proc/self/uid_map", uid_map.c_str())) return errno;
-        if (!write_proc_file("/proc/self/gid_map", gid_map.c_str())) return errno;
-      }
-      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno;
-      if (::mount(hosts_file.c_str(), "/etc/hosts", nullptr, MS_BIND, nullptr) != 0) return errno;
-      if (::sethostname(hostname.c_str(), hostname.size()) != 0) return errno;
-      return 0;
-    });
   }
 
   NativeOptions m_options;
