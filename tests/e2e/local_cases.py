@@ -37,6 +37,18 @@ time.sleep(600)
 '''
 
 
+# A bring-your-own-container program: SageMaker's paths, written in.
+OPT_ML_PROGRAM = r'''
+import json, os, time
+prefix = "/opt/ml/"
+hyperparameters = json.load(open(prefix + "input/config/hyperparameters.json"))
+data = open(prefix + "input/data/training/data.txt").read()
+time.sleep(float(hyperparameters.get("pause", "0")))  # two jobs at once overlap
+with open(prefix + "model/model.json", "w") as f:
+    json.dump({"hyperparameters": hyperparameters, "data": data, "pid": os.getpid(), "host": os.uname().nodename,
+               "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}, f)
+'''
+
 SCRIPT_MODE_SCRIPT = r'''
 import json, os, sys
 with open(os.path.join(os.environ["SM_MODEL_DIR"], "seen.json"), "w") as f:
@@ -48,6 +60,13 @@ with open(os.path.join(os.environ["SM_MODEL_DIR"], "seen.json"), "w") as f:
 def tar_members(data):
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
         return {m.name: (archive.extractfile(m).read() if m.isfile() else None) for m in archive.getmembers()}
+
+
+def wait_until(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
 
 
 def read_file(path):
@@ -192,6 +211,29 @@ class LocalJobCases:
         seen = json.loads(tar_members(read_file(os.path.join(out, "script-archive", "output", "model.tar.gz")))
                           ["seen.json"])
         self.assertEqual(seen["code"], ["fit.py"])
+
+    # -- programs written for SageMaker's paths ------------------------------------------------
+    def opt_ml_channel(self, data):
+        folder = self.local_channel(OPT_ML_PROGRAM, {"data.txt": data.encode()})
+        return folder
+
+    def model_of(self, out, name, member="model.json"):
+        return json.loads(tar_members(read_file(os.path.join(out, name, "output", "model.tar.gz")))[member])
+
+    def test_programs_with_opt_ml_paths_run_as_they_are_two_at_once(self):
+        out = self.out_folder()
+        for name in ("byoc-a", "byoc-b"):
+            self.jobs.run(["--input", "training=" + self.opt_ml_channel("data of " + name), "--output",
+                           "file://" + out, "--job-name", name, "--hyperparameter", "pause=1", "--detach"], check=0)
+        for name in ("byoc-a", "byoc-b"):
+            self.assertTrue(wait_until(lambda: self.jobs.describe(name)["TrainingJobStatus"] != "InProgress", 60))
+            self.assertEqual(self.jobs.describe(name)["TrainingJobStatus"], "Completed", name)
+            model = self.model_of(out, name)
+            self.assertEqual(model["data"], "data of " + name)  # each its own /opt/ml
+            self.assertEqual(model["hyperparameters"]["pause"], "1")
+            self.assertEqual(model["host"], "algo-1")
+            self.assertLess(max(model["processes"]), 10, model)  # its own processes only
+            self.assertIn(1, model["processes"])
 
     # -- the examples: a bring-your-own-container program, a ModelTrainer-style job -----------
     def test_the_byoc_example_with_its_opt_ml_paths(self):

@@ -6,21 +6,9 @@ import time
 import unittest
 
 from harness import main, require_binaries
-from local_cases import LocalJobCases, MODEL_SCRIPT, base_request, channel, read_file, tar_members
+from local_cases import LocalJobCases, MODEL_SCRIPT, base_request, channel, read_file, tar_members, wait_until
 from local_jobs import LocalJobs
 
-
-# A bring-your-own-container program: SageMaker's paths, written in.
-OPT_ML_PROGRAM = r'''
-import json, os, time
-prefix = "/opt/ml/"
-hyperparameters = json.load(open(prefix + "input/config/hyperparameters.json"))
-data = open(prefix + "input/data/training/data.txt").read()
-time.sleep(float(hyperparameters.get("pause", "0")))  # two jobs at once overlap
-with open(prefix + "model/model.json", "w") as f:
-    json.dump({"hyperparameters": hyperparameters, "data": data, "pid": os.getpid(), "host": os.uname().nodename,
-               "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit())}, f)
-'''
 
 # Looks for the caller's secrets and other jobs' data everywhere a job could read them.
 SNOOP_SCRIPT = r'''
@@ -81,13 +69,6 @@ def inner_pid(pid):
     return pid
 
 
-def wait_until(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return predicate()
-
-
 class LocalNative(LocalJobCases, unittest.TestCase):
     def setUp(self):
         require_binaries()
@@ -120,28 +101,6 @@ class LocalNative(LocalJobCases, unittest.TestCase):
         self.assertEqual(self.jobs.job_names(), [])  # nothing was created, nothing ran
 
     # -- each host a light container --------------------------------------------------------
-    def opt_ml_channel(self, data):
-        folder = self.local_channel(OPT_ML_PROGRAM, {"data.txt": data.encode()})
-        return folder
-
-    def model_of(self, out, name, member="model.json"):
-        return json.loads(tar_members(read_file(os.path.join(out, name, "output", "model.tar.gz")))[member])
-
-    def test_programs_with_opt_ml_paths_run_as_they_are_two_at_once(self):
-        out = self.out_folder()
-        for name in ("byoc-a", "byoc-b"):
-            self.jobs.run(["--input", "training=" + self.opt_ml_channel("data of " + name), "--output",
-                           "file://" + out, "--job-name", name, "--hyperparameter", "pause=1", "--detach"], check=0)
-        for name in ("byoc-a", "byoc-b"):
-            self.assertTrue(wait_until(lambda: self.jobs.describe(name)["TrainingJobStatus"] != "InProgress", 60))
-            self.assertEqual(self.jobs.describe(name)["TrainingJobStatus"], "Completed", name)
-            model = self.model_of(out, name)
-            self.assertEqual(model["data"], "data of " + name)  # each its own /opt/ml
-            self.assertEqual(model["hyperparameters"]["pause"], "1")
-            self.assertEqual(model["host"], "algo-1")
-            self.assertLess(max(model["processes"]), 10, model)  # its own processes only: train is 1
-            self.assertIn(1, model["processes"])
-
     def test_a_host_sees_none_of_the_callers_secrets_or_other_jobs(self):
         home = self.out_folder()
         os.makedirs(os.path.join(home, ".aws"))
