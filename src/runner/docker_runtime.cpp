@@ -1,7 +1,7 @@
 // The docker runtime: each host is `docker run … IMAGE train`, attached, so the client's output
 // is the host's log and its exit status is train's; SIGTERM to the client reaches train (the
-// client proxies signals). Hosts share the machine's network with a name each (algo-N →
-// 127.0.100.N in every container's /etc/hosts), so they reach one another, the credentials
+// client proxies signals). Hosts share the machine's network with a name each (algo-N → the
+// job's own loopback address in every container's /etc/hosts), so they reach one another, the credentials
 // endpoint and a local S3 server alike. Environment values travel in the client's environment
 // (`-e NAME`), never on its command line, where any user could read them.
 #include <signal.h>
@@ -39,7 +39,7 @@ public:
     } else {
       argv.insert(argv.end(), {"--network", "host"});
       for (int i = 0; i < host.count; ++i)
-        argv.insert(argv.end(), {"--add-host", store::host_name(i) + ":" + host_address(i)});
+        argv.insert(argv.end(), {"--add-host", store::host_name(i) + ":" + host.addresses[static_cast<size_t>(i)]});
     }
     argv.insert(argv.end(), {"-v", host.tree.string() + ":/opt/ml"});
     if (!host.checkpoint_local_path.empty() && !host.checkpoint_local_path.starts_with("/opt/ml/")) {

@@ -29,7 +29,8 @@ nlohmann::json resource_config_json(const job::TrainingJobRequest& request, int 
       {"instance_groups",
        nlohmann::json::array(
            {{{"instance_group_name", k_group}, {"instance_type", request.instance_type}, {"hosts", hosts}}})},
-      {"network_interface_name", "eth0"},
+      // The hosts talk over this machine's loopback (address_block.hpp), in both runtimes.
+      {"network_interface_name", "lo"},
   };
 }
 

@@ -13,6 +13,7 @@
 #include "contract/settings.hpp"
 #include "job/lifecycle.hpp"
 #include "job/service_error.hpp"
+#include "runner/address_block.hpp"
 #include "runner/credentials_server.hpp"
 #include "runner/host_tree.hpp"
 #include "runner/metrics.hpp"
@@ -104,7 +105,7 @@ std::unique_ptr<Runtime> make_runtime(const job::TrainingJobRequest& request, co
   options.train_is_subcommand = context.train_is_subcommand;
   options.base_env = without_secrets(context.env);
   options.scratch = folder.path() / "probe";
-  options.hidden = hidden_from_hosts(folder.path().parent_path().parent_path(), context);
+  options.hidden = hidden_from_hosts(folder.store_root(), context);
   return make_native_runtime(std::move(options));
 }
 
@@ -220,6 +221,12 @@ private:
     auto metrics = MetricExtractor::create(m_request.metric_definitions);
     if (!metrics) return failed("ClientError: " + metrics.error().message);
     m_metrics.emplace(std::move(*metrics));
+    auto block = AddressBlock::claim(m_folder.store_root(), m_request.job_name);
+    if (!block) return failed("InternalServerError: " + block.error().message);
+    m_addresses.emplace(std::move(*block));
+    std::vector<std::string> addresses;
+    for (int i = 0; i < m_request.instance_count; ++i)
+      addresses.push_back(m_addresses->host(i));
 
     m_book.change([](auto& status, double now) {
       status.training_start_time = now;
@@ -236,6 +243,7 @@ private:
       launch.checkpoint_dir = checkpoint_folder(m_request, m_hosts[static_cast<size_t>(i)]);
       if (m_request.checkpoint) launch.checkpoint_local_path = m_request.checkpoint->local_path;
       launch.env = platform;
+      launch.addresses = addresses;
       if (!m_request.container_entrypoint.empty()) {
         launch.program = m_request.container_entrypoint;
         launch.program.insert(launch.program.end(), m_request.container_arguments.begin(),
@@ -348,6 +356,7 @@ private:
   Runtime* m_runtime = nullptr;
   std::vector<contract::Paths> m_hosts;
   std::unique_ptr<CredentialsServer> m_credentials;
+  std::optional<AddressBlock> m_addresses; // held until the hosts are gone
   std::optional<MetricExtractor> m_metrics;
   std::vector<HostRun> m_runs;
   SuperviseResult m_outcome;

@@ -20,10 +20,10 @@
 namespace sagerun::runner {
 namespace {
 
-std::string hosts_file_text(int count) {
+std::string hosts_file_text(const std::vector<std::string>& addresses) {
   std::string text = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-  for (int i = 0; i < count; ++i)
-    text += host_address(i) + "\t" + store::host_name(i) + "\n";
+  for (size_t i = 0; i < addresses.size(); ++i)
+    text += addresses[i] + "\t" + store::host_name(static_cast<int>(i)) + "\n";
   return text;
 }
 
@@ -77,7 +77,7 @@ public:
     const std::string hostname = store::host_name(host.index);
     const fs::path hosts_file = host.tree.parent_path() / (hostname + ".hosts");
     if (m_options.light_containers || host.count > 1) {
-      if (auto written = util::write_file_atomic(hosts_file, hosts_file_text(host.count)); !written) {
+      if (auto written = util::write_file_atomic(hosts_file, hosts_file_text(host.addresses)); !written) {
         return std::unexpected(written.error());
       }
     }
@@ -129,8 +129,6 @@ private:
 };
 
 } // namespace
-
-std::string host_address(int host_index) { return "127.0.100." + std::to_string(host_index + 1); }
 
 bool is_gpu_instance_type(const std::string& instance_type) {
   return instance_type.starts_with("ml.p") || instance_type.starts_with("ml.g");

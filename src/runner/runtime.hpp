@@ -20,17 +20,15 @@ struct HostLaunch {
   std::string job_name;
   int index = 0; // 0-based: algo-(index+1)
   int count = 1;
-  fs::path tree;                     // the host's /opt/ml on this machine
-  fs::path checkpoint_dir;           // on this machine
-  std::string checkpoint_local_path; // CheckpointConfig.LocalPath, as the container sees it
-  util::EnvMap env;                  // the platform's variables and the job's Environment
+  fs::path tree;                      // the host's /opt/ml on this machine
+  fs::path checkpoint_dir;            // on this machine
+  std::string checkpoint_local_path;  // CheckpointConfig.LocalPath, as the container sees it
+  util::EnvMap env;                   // the platform's variables and the job's Environment
+  std::vector<std::string> addresses; // each host's loopback address, algo-1 first (address_block.hpp)
   // ContainerEntrypoint then ContainerArguments, when the request gives an entrypoint: run
   // instead of `train` (natively under `train --exec`, which supervises it).
   std::vector<std::string> program;
 };
-
-// Host names resolve to distinct loopback addresses: algo-N → 127.0.100.N.
-std::string host_address(int host_index);
 
 class Runtime {
 public:

@@ -31,6 +31,7 @@ public:
   JobFolder(fs::path root, std::string name) : m_root(std::move(root)), m_name(std::move(name)) {}
 
   const std::string& name() const { return m_name; }
+  const fs::path& store_root() const { return m_root; }
   fs::path path() const { return m_root / "jobs" / m_name; }
   fs::path lock_file() const { return path() / "lock"; }
   fs::path reserve_file() const { return path() / "reserve"; }

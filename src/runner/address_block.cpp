@@ -1,0 +1,38 @@
+#include "runner/address_block.hpp"
+
+#include <cstdint>
+
+#include "util/files.hpp"
+
+namespace sagerun::runner {
+namespace {
+
+uint32_t fnv1a(const std::string& text) {
+  uint32_t hash = 2166136261u;
+  for (const unsigned char c : text)
+    hash = (hash ^ c) * 16777619u;
+  return hash;
+}
+
+} // namespace
+
+Expected<AddressBlock> AddressBlock::claim(const std::filesystem::path& store_root, const std::string& job_name) {
+  const auto folder = store_root / "net";
+  if (auto made = util::make_directories(folder); !made) return std::unexpected(made.error());
+  const int first = static_cast<int>(fnv1a(job_name) % k_blocks);
+  for (int tried = 0; tried < k_blocks; ++tried) {
+    const int block = (first + tried) % k_blocks;
+    auto lock = store::JobLock::try_acquire(folder / (std::to_string(block) + ".lock"));
+    if (!lock) return std::unexpected(lock.error());
+    if (*lock) return AddressBlock(block, std::move(**lock));
+  }
+  return util::fail(util::ErrorKind::io, "every loopback address block is taken (" + std::to_string(k_blocks) +
+                                             " jobs running on this machine's store)");
+}
+
+std::string AddressBlock::host(int index) const {
+  return "127." + std::to_string(100 + m_block / 256) + "." + std::to_string(m_block % 256) + "." +
+         std::to_string(index + 1);
+}
+
+} // namespace sagerun::runner
