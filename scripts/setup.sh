@@ -14,9 +14,12 @@ packages=(
   python3 python3-venv python3-numpy python3-sklearn
   hyperfine time debootstrap util-linux procps awscli curl openssl wrk
 )
+# The distributed suites' launchers, without their recommends (python3-torch's are large).
+lean_packages=()
 build=yes
 if [[ ${1:-} == --tests ]]; then
   packages+=(docker.io docker-registry)
+  lean_packages+=(python3-torch python3-mpi4py openmpi-bin)
   shift
 fi
 if [[ ${1:-} == --no-build ]]; then
@@ -27,12 +30,22 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
-  echo "sagerun setup: installing ${missing[*]}"
+lean_missing=()
+for p in "${lean_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || lean_missing+=("$p")
+done
+if ((${#missing[@]} + ${#lean_missing[@]})); then
+  echo "sagerun setup: installing ${missing[*]} ${lean_missing[*]}"
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if ((${#lean_missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends \
+      "${lean_missing[@]}" >/dev/null
+  fi
   if [[ " ${missing[*]} " == *" docker-registry "* ]] && command -v systemctl >/dev/null 2>&1; then
     # The suites start their own registry on loopback; the packaged service is not wanted.
     "${sudo_cmd[@]}" systemctl disable --now docker-registry >/dev/null 2>&1 || true

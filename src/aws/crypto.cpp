@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/rand.h>
 
 #include <array>
 #include <memory>
@@ -183,6 +184,12 @@ std::optional<std::string> base64_decode(std::string_view text) {
     if (padding < 1) out.push_back(static_cast<char>(n & 0xFF));
   }
   return out;
+}
+
+std::optional<std::string> random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) return std::nullopt;
+  return hex(raw);
 }
 
 } // namespace sagerun::aws

@@ -19,6 +19,9 @@ std::string md5_base64(std::string_view data);
 // HMAC-SHA256 of `data` under `key`, as 32 raw bytes.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
+// `bytes` random bytes from OpenSSL's generator, in hex (tokens); nullopt when it fails.
+std::optional<std::string> random_hex(size_t bytes);
+
 // Lowercase hex of raw bytes.
 std::string hex(std::string_view raw);
 // Standard base64 with padding (RFC 4648 §4), no line breaks.

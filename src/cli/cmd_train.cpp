@@ -6,7 +6,7 @@ namespace sagerun::cli {
 
 int cmd_train(Invocation& invocation) {
   const auto args = invocation.args();
-  return entrypoint::train_main(static_cast<int>(args.size()), args.data());
+  return entrypoint::train_main(static_cast<int>(args.size()), args.data(), true);
 }
 
 } // namespace sagerun::cli

@@ -1,8 +1,11 @@
 #include "contract/sm_environment.hpp"
 
+#include "contract/distribution.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdlib>
 
 namespace sagerun::contract {
 namespace {
@@ -21,32 +24,6 @@ std::string env_value(const OrderedJson& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "";
   return python_json_dumps(value);
-}
-
-bool truthy(const OrderedJson& value) {
-  if (value.is_null()) return false;
-  if (value.is_boolean()) return value.get<bool>();
-  if (value.is_number()) return value.get<double>() != 0.0;
-  if (value.is_string() || value.is_array() || value.is_object()) return !value.empty() && value != "";
-  return true;
-}
-
-OrderedJson distribution_instance_groups(const OrderedJson& framework, const ResourceConfig& resource) {
-  if (const auto it = framework.find("sagemaker_distribution_instance_groups"); it != framework.end()) return *it;
-  constexpr std::array<const char*, 7> flags = {"sagemaker_mpi_enabled",
-                                                "sagemaker_parameter_server_enabled",
-                                                "sagemaker_distributed_dataparallel_enabled",
-                                                "sagemaker_pytorch_ddp_enabled",
-                                                "sagemaker_pytorch_xla_multi_worker_enabled",
-                                                "sagemaker_multi_worker_mirrored_strategy_enabled",
-                                                "sagemaker_torch_distributed_enabled"};
-  for (const char* flag : flags) {
-    if (const auto it = framework.find(flag); it != framework.end() && truthy(*it)) {
-      return OrderedJson::array(
-          {resource.current_group_name.empty() ? "homogeneousCluster" : resource.current_group_name});
-    }
-  }
-  return OrderedJson::array();
 }
 
 } // namespace
@@ -78,18 +55,8 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
   }
   const OrderedJson distribution_groups = distribution_instance_groups(hps.framework, rc);
   OrderedJson distribution_hosts = OrderedJson::array();
-  if (!raw_groups.empty()) {
-    for (const auto& group : raw_groups) {
-      const auto name = group.value("instance_group_name", std::string());
-      if (std::find(distribution_groups.begin(), distribution_groups.end(), OrderedJson(name)) ==
-          distribution_groups.end())
-        continue;
-      for (const auto& host : group.value("hosts", OrderedJson::array()))
-        distribution_hosts.push_back(host);
-    }
-  } else {
-    distribution_hosts = hosts;
-  }
+  for (const auto& host : contract::distribution_hosts(hps.framework, rc))
+    distribution_hosts.push_back(host);
   const std::string master = !distribution_hosts.empty() ? distribution_hosts[0].get<std::string>() : rc.hosts.front();
 
   OrderedJson channels = OrderedJson::array();
@@ -199,7 +166,7 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
   std::sort(sorted_hosts.begin(), sorted_hosts.end());
   const auto rank = std::find(sorted_hosts.begin(), sorted_hosts.end(), rc.current_host) - sorted_hosts.begin();
   out["SM_MASTER_ADDR"] = master;
-  out["SM_MASTER_PORT"] = std::to_string(k_master_port);
+  out["SM_MASTER_PORT"] = std::to_string(master_port(platform));
   out["SM_HOST_COUNT"] = std::to_string(rc.hosts.size());
   out["SM_CURRENT_HOST_RANK"] = std::to_string(rank);
 
@@ -211,6 +178,13 @@ util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& conf
     region = util::lookup(platform, "AWS_REGION").value_or(util::lookup(platform, "AWS_DEFAULT_REGION").value_or(""));
   out["SAGEMAKER_REGION"] = region;
   return out;
+}
+
+int master_port(const util::EnvMap& platform) {
+  const auto given = util::lookup(platform, k_master_port_variable).value_or("");
+  char* end = nullptr;
+  const long port = std::strtol(given.c_str(), &end, 10);
+  return !given.empty() && *end == '\0' && port > 0 && port < 65536 ? static_cast<int>(port) : k_master_port;
 }
 
 void add_framework_defaults(util::EnvMap& env) {

@@ -27,8 +27,12 @@ struct SystemInfo {
 util::EnvMap build_sm_environment(const Paths& paths, const TrainingConfig& config, const Hyperparameters& hps,
                                   const ScriptIdentity& script, const SystemInfo& system, const util::EnvMap& platform);
 
-// The port given as SM_MASTER_PORT (the toolkit's torch_distributed uses the same).
+// The port given as SM_MASTER_PORT (the toolkit's torch_distributed uses the same), unless the
+// platform names the job's own in SAGERUN_MASTER_PORT (the local runner: jobs share a network).
 inline constexpr int k_master_port = 7777;
+inline constexpr const char* k_master_port_variable = "SAGERUN_MASTER_PORT";
+// That port, from the platform's environment.
+int master_port(const util::EnvMap& platform);
 
 // What the framework containers set in their own environment for every job, so a script's
 // `init_process_group("env://")` finds its master: MASTER_ADDR (the master host) and

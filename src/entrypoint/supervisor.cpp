@@ -144,6 +144,13 @@ int Supervisor::read_signal() {
   return static_cast<int>(info.ssi_signo);
 }
 
+int Supervisor::take_stop() {
+  while (const int sig = read_signal()) {
+    if (is_stop_signal(sig)) m_pending_stop = sig;
+  }
+  return m_pending_stop;
+}
+
 int Supervisor::sleep_unless_stopped(std::chrono::milliseconds duration) {
   if (m_pending_stop != 0) return m_pending_stop;
   const auto deadline = Clock::now() + duration;

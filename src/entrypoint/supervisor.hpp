@@ -49,6 +49,11 @@ public:
   // (SIGTERM, SIGINT, SIGHUP, SIGQUIT) arrives; 0 otherwise.
   int sleep_unless_stopped(std::chrono::milliseconds duration);
 
+  // For a poll loop of the caller's own: the descriptor signals arrive on, and the stop signal
+  // read from it (0 when none; SIGCHLD is left to the caller's waitpid).
+  int signal_fd() const { return m_signal_fd.get(); }
+  int take_stop();
+
   // A stop signal that arrived while no child was running (0 when none).
   int pending_stop() const { return m_pending_stop; }
   std::chrono::seconds grace() const { return m_grace; }

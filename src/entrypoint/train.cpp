@@ -4,16 +4,20 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 
 #include "contract/config.hpp"
+#include "contract/distribution.hpp"
 #include "contract/failure.hpp"
 #include "contract/hyperparameters.hpp"
 #include "contract/settings.hpp"
 #include "contract/sm_environment.hpp"
 #include "entrypoint/hosts.hpp"
+#include "entrypoint/launch.hpp"
 #include "entrypoint/locate.hpp"
+#include "entrypoint/mpi_agent.hpp"
 #include "entrypoint/prepare.hpp"
 #include "entrypoint/python_env.hpp"
 #include "entrypoint/supervisor.hpp"
@@ -31,6 +35,7 @@ using namespace std::chrono_literals;
 constexpr std::string_view k_usage =
     "usage: train\n"
     "       train --exec PROGRAM ARGS...   (a ContainerEntrypoint: run it, supervised only)\n"
+    "       train --mpi-agent HOST COMMAND (mpirun's remote shell to the job's other hosts)\n"
     "\n"
     "The SageMaker training entrypoint. Reads /opt/ml (or $SAGEMAKER_BASE_DIR), finds the training\n"
     "script, installs its requirements, runs it with the hyperparameters as arguments and the SM_*\n"
@@ -107,9 +112,9 @@ void log_environment(const util::EnvMap& env, const util::Redactor& redactor) {
 
 class Train {
 public:
-  Train(util::EnvMap env, contract::TrainSettings settings, Supervisor supervisor)
+  Train(util::EnvMap env, contract::TrainSettings settings, Supervisor supervisor, std::vector<std::string> agent)
       : m_env(std::move(env)), m_settings(settings), m_paths(contract::Paths::from_environment(m_env)),
-        m_supervisor(std::move(supervisor)) {}
+        m_supervisor(std::move(supervisor)), m_agent(std::move(agent)) {}
 
   int run();
   // `train --exec PROGRAM ARGS…` (a request's ContainerEntrypoint and ContainerArguments): the
@@ -125,6 +130,8 @@ private:
   int run_script(const Entry& entry, const std::string& python, const contract::TrainingConfig& config,
                  const contract::Hyperparameters& hps);
   int report_end(const Expected<RunResult>& result, const std::string& what, const std::string& program);
+  // An MPI host other than the first: serves its launches until it announces the job's end.
+  int serve_mpi(const contract::ResourceConfig& resource, const util::EnvMap& env);
   int stopped_before_start(int sig) {
     return finish_failed(m_paths, 128 + sig, "stopped: " + util::signal_name(sig) + " before the script started");
   }
@@ -134,6 +141,7 @@ private:
   util::Redactor m_redactor;
   contract::Paths m_paths;
   Supervisor m_supervisor;
+  std::vector<std::string> m_agent; // the argv of this program's launch agent
 };
 
 int Train::run() {
@@ -258,20 +266,49 @@ int Train::run_script(const Entry& entry, const std::string& python, const contr
 
   const contract::ScriptIdentity identity{entry.kind == ScriptKind::python_package ? entry.module : entry.name,
                                           entry.module_dir};
+  const auto system = probe_system(m_env);
+  const auto distribution = contract::read_distribution(hps, config.resource, system);
+  if (!distribution) return finish_failed(m_paths, contract::k_exit_bad_config, distribution.error().message);
   util::EnvMap env = m_env;
-  for (auto& [key, value] :
-       contract::build_sm_environment(m_paths, config, hps, identity, probe_system(m_env), m_env)) {
+  for (auto& [key, value] : contract::build_sm_environment(m_paths, config, hps, identity, system, m_env)) {
     env[key] = std::move(value);
   }
   contract::add_framework_defaults(env);
   // Like the toolkit, the code's folder comes first on the Python path.
   const auto pythonpath = util::lookup(env, "PYTHONPATH");
   env["PYTHONPATH"] = entry.directory.string() + (pythonpath && !pythonpath->empty() ? ":" + *pythonpath : "");
+  const auto launch = plan_launch(*distribution, config.resource, *step, python, m_agent, env);
   log_environment(env, m_redactor);
+  if (launch.role == Role::serve_mpi) return serve_mpi(config.resource, env);
 
-  log::info("running: " + display_command(step->argv, m_redactor) + " (in " + step->cwd.string() + ")");
-  return report_end(m_supervisor.run(Command{step->argv, step->cwd, std::move(env), Command::Output::inherit}),
-                    "the script", step->argv.front());
+  const auto& argv = launch.step.argv;
+  log::info("running: " + display_command(argv, m_redactor) + " (in " + launch.step.cwd.string() + ")");
+  const bool mpi =
+      distribution->launcher == contract::Launcher::mpi && distribution->includes(config.resource.current_host);
+  auto result = m_supervisor.run(Command{argv, launch.step.cwd, env, Command::Output::inherit});
+  if (result) result->tail = failure_tail(distribution->launcher, result->tail);
+  if (mpi) {
+    const std::vector<std::string> others(distribution->hosts.begin() + 1, distribution->hosts.end());
+    announce_end(others, env, result ? result->exit_code : contract::k_exit_internal);
+  }
+  return report_end(result, "the script", argv.front());
+}
+
+int Train::serve_mpi(const contract::ResourceConfig& resource, const util::EnvMap& env) {
+  auto served = serve_launches(resource.current_host, env, m_supervisor);
+  if (!served) return finish_failed(m_paths, contract::k_exit_internal, served.error().message);
+  if (served->stop_signal != 0) {
+    return finish_failed(m_paths, 128 + served->stop_signal,
+                         "stopped: " + util::signal_name(served->stop_signal) + " while serving MPI launches");
+  }
+  if (served->job_exit != 0) {
+    return finish_failed(m_paths, 1,
+                         "the job's mpirun on the first host ended with exit code " + std::to_string(served->job_exit));
+  }
+  log::info("the job's mpirun on the first host succeeded");
+  if (auto ok = contract::write_success_file(m_paths); !ok)
+    log::error("could not write output/success: " + ok.error().message);
+  return 0;
 }
 
 int Train::report_end(const Expected<RunResult>& result, const std::string& what, const std::string& program) {
@@ -313,10 +350,11 @@ int Train::exec_program(const std::vector<std::string>& argv) {
 
 } // namespace
 
-int train_main(int argc, char** argv) {
+int train_main(int argc, char** argv, bool as_subcommand) {
   std::vector<std::string> program;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
+    if (arg == "--mpi-agent") return run_agent({argv + i + 1, argv + argc}, util::current_environment());
     if (arg == "--exec") {
       program.assign(argv + i + 1, argv + argc);
       if (program.empty()) {
@@ -348,7 +386,12 @@ int train_main(int argc, char** argv) {
     log::error(supervisor.error().message);
     return contract::k_exit_internal;
   }
-  Train train(std::move(env), *settings, std::move(*supervisor));
+  std::error_code ec;
+  std::vector<std::string> agent{std::filesystem::read_symlink("/proc/self/exe", ec).string()};
+  if (ec) agent.front() = as_subcommand ? "sagerun" : "train";
+  if (as_subcommand) agent.emplace_back("train");
+  agent.emplace_back("--mpi-agent");
+  Train train(std::move(env), *settings, std::move(*supervisor), std::move(agent));
   return program.empty() ? train.run() : train.exec_program(program);
 }
 

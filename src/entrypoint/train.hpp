@@ -4,6 +4,8 @@
 
 namespace sagerun::entrypoint {
 
-int train_main(int argc, char** argv);
+// `as_subcommand`: run as `sagerun train` (this program then runs its launch agent as
+// `sagerun train --mpi-agent`).
+int train_main(int argc, char** argv, bool as_subcommand = false);
 
 } // namespace sagerun::entrypoint

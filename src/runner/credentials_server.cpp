@@ -1,7 +1,6 @@
 #include "runner/credentials_server.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,10 +21,8 @@ using WallClock = std::chrono::system_clock;
 constexpr auto k_lifetime = std::chrono::hours(1);
 
 Expected<std::string> random_hex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1)
-    return util::fail(util::ErrorKind::internal, "the credentials server could not draw random bytes (OpenSSL)");
-  return aws::hex(raw);
+  if (auto drawn = aws::random_hex(bytes)) return *drawn;
+  return util::fail(util::ErrorKind::internal, "the credentials server could not draw random bytes (OpenSSL)");
 }
 
 // Constant time, so the token cannot be guessed byte by byte from response times.

@@ -8,9 +8,12 @@
 #include <optional>
 #include <system_error>
 
+#include "aws/crypto.hpp"
 #include "aws/transfer/transfer.hpp"
+#include "contract/distribution.hpp"
 #include "contract/failure.hpp"
 #include "contract/settings.hpp"
+#include "contract/sm_environment.hpp"
 #include "job/lifecycle.hpp"
 #include "job/service_error.hpp"
 #include "runner/address_block.hpp"
@@ -227,12 +230,17 @@ private:
     std::vector<std::string> addresses;
     for (int i = 0; i < m_request.instance_count; ++i)
       addresses.push_back(m_addresses->host(i));
+    util::EnvMap platform = platform_environment(m_request, m_book.snapshot(), m_context, m_credentials.get());
+    platform[contract::k_master_port_variable] = std::to_string(m_addresses->master_port());
+    // What proves a launch to a host comes from the job itself (MPI's agent, mpi_agent.hpp).
+    const auto token = aws::random_hex(32);
+    if (!token) return failed("InternalServerError: could not draw the job's launch token (OpenSSL)");
+    platform["SAGERUN_LAUNCH_TOKEN"] = *token;
 
     m_book.change([](auto& status, double now) {
       status.training_start_time = now;
       return job::advance(status, SecondaryStatus::training, now);
     });
-    const util::EnvMap platform = platform_environment(m_request, m_book.snapshot(), m_context, m_credentials.get());
     const Echo echo = m_context.echo == Echo::raw && m_request.instance_count > 1 ? Echo::prefixed : m_context.echo;
     for (int i = 0; i < m_request.instance_count; ++i) {
       HostLaunch launch;
@@ -389,6 +397,15 @@ Expected<void> check_runnable(const job::TrainingJobRequest& request, const util
   }
   if (auto settings = contract::read_train_settings(host_settings_env(env, request)); !settings) {
     return std::unexpected(job::validation_error(settings.error().message, settings.error().kind));
+  }
+  // A launcher that only AWS's own images have (SMDDP, XLA, parameter servers), refused before
+  // anything runs rather than by each host.
+  util::OrderedJson hyperparameters = util::OrderedJson::object();
+  for (const auto& [key, value] : request.hyperparameters)
+    hyperparameters[key] = value;
+  if (auto refused = contract::refused_launcher(contract::split_hyperparameters(hyperparameters).framework);
+      !refused.empty()) {
+    return unsupported(refused);
   }
   return {};
 }

@@ -163,8 +163,10 @@ class LocalJobCases:
             self.assertTrue(all(address for address in seen["peers"].values()))
         self.assertNotEqual(one["peers"]["algo-1"], one["peers"]["algo-2"])
         self.assertEqual(two["master"], "algo-1")
-        for seen in (one, two):  # as the PyTorch containers set them, for env:// rendezvous
-            self.assertEqual(seen["torch_master"], ["algo-1", "7777"])
+        for seen in (one, two):  # as the PyTorch containers set them, for env:// rendezvous; the port
+            # is the job's own (jobs here share one network), not SageMaker's 7777
+            self.assertEqual(seen["torch_master"], ["algo-1", one["torch_master"][1]])
+            self.assertTrue(16384 <= int(seen["torch_master"][1]) < 32768, seen)
 
     def test_the_failure_reason_is_the_host_that_failed_first(self):
         channel_folder = self.local_channel(SECOND_HOST_FAILS_SCRIPT)

@@ -3,6 +3,7 @@
 
 #include "server/auth.hpp"
 
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "aws/crypto.hpp"

@@ -1,0 +1,185 @@
+"""Distributed jobs as the SageMaker SDK asks for them (`distribution=` hyperparameters), launched
+by train with torchrun or mpirun on every host, with Debian's python3-torch (gloo), python3-mpi4py
+and Open MPI. The runtime comes from the suite."""
+import json
+import os
+import subprocess
+import tempfile
+import threading
+import time
+
+from local_cases import read_file, tar_members, wait_until
+
+TORCH_SCRIPT = r'''
+import argparse, json, os, sys, time
+import torch, torch.distributed as dist
+parser = argparse.ArgumentParser()
+parser.add_argument("--fail-rank", type=int, default=-1)
+parser.add_argument("--sleep", type=float, default=0)
+args = parser.parse_args()
+dist.init_process_group("gloo")
+rank = dist.get_rank()
+total = torch.tensor([rank + 1.0])
+dist.all_reduce(total)
+seen = {"rank": rank, "world": dist.get_world_size(), "sum": total.item(), "host": os.uname().nodename,
+        "env": [os.environ[k] for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")]}
+with open(os.path.join(os.environ["SM_MODEL_DIR"], "rank-%d.json" % rank), "w") as f:
+    json.dump(seen, f)
+print("ranks ready", flush=True)
+if rank == args.fail_rank:
+    print("rank %d fails: out of patience" % rank, file=sys.stderr, flush=True)
+    sys.exit(3)
+time.sleep(args.sleep)
+'''
+
+MPI_SCRIPT = r'''
+import argparse, json, os, socket, sys, time
+from mpi4py import MPI
+parser = argparse.ArgumentParser()
+parser.add_argument("--fail-rank", type=int, default=-1)
+parser.add_argument("--sleep", type=float, default=0)
+args = parser.parse_args()
+comm = MPI.COMM_WORLD
+rank = comm.Get_rank()
+hosts = comm.allgather(socket.gethostname())
+total = comm.allreduce(rank + 1)
+if rank == 0:
+    with open(os.path.join(os.environ["SM_MODEL_DIR"], "mpi.json"), "w") as f:
+        json.dump({"size": comm.Get_size(), "hosts": sorted(set(hosts)), "sum": total}, f)
+print("ranks ready", flush=True)
+if rank == args.fail_rank:
+    print("rank %d fails: out of patience" % rank, file=sys.stderr, flush=True)
+    sys.exit(3)
+time.sleep(args.sleep)
+'''
+
+TORCHRUN = {"sagemaker_torch_distributed_enabled": "true"}
+MPI = {"sagemaker_mpi_enabled": "true"}
+
+
+def processes_of(job_name):
+    """The pids whose environment names the job (TRAINING_JOB_NAME), seen from this machine."""
+    marker = b"\0TRAINING_JOB_NAME=" + job_name.encode() + b"\0"
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                if marker in b"\0" + f.read():
+                    found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+class DistributedCases:
+    jobs = None  # set by the suite's setUp
+
+    def script_folder(self, source):
+        folder = tempfile.mkdtemp(prefix="sagerun-dist-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", folder])
+        with open(os.path.join(folder, "train.py"), "w") as f:
+            f.write(source)
+        os.makedirs(os.path.join(folder, "data"))
+        with open(os.path.join(folder, "data", "x.csv"), "w") as f:
+            f.write("1\n")
+        return folder
+
+    def run_job(self, name, source, flags, hosts=2, per_host=None, extra=(), check=None, detach=False):
+        folder = self.script_folder(source)
+        args = ["--script", os.path.join(folder, "train.py"), "--input", "training=" + os.path.join(folder, "data"),
+                "--output", "file://" + os.path.join(folder, "out"), "--job-name", name,
+                "--instance-count", str(hosts)]
+        for key, value in dict(flags, **({"sagemaker_mpi_num_of_processes_per_host": str(per_host)}
+                                         if per_host else {})).items():
+            args += ["--hyperparameter", "%s=%s" % (key, value)]
+        args += list(extra)
+        if detach:
+            args.append("--detach")
+        result = self.jobs.run(args, check=check, timeout=300)
+        return folder, result
+
+    def model(self, folder, name):
+        return tar_members(read_file(os.path.join(folder, "out", name, "output", "model.tar.gz")))
+
+    def ranks(self, folder, name):
+        members = self.model(folder, name)
+        return sorted((json.loads(body) for key, body in members.items() if key.startswith("rank-")),
+                      key=lambda seen: seen["rank"])
+
+    # -- torchrun ----------------------------------------------------------------------------
+    def test_torchrun_on_two_hosts_one_and_two_processes_each(self):
+        for per_host, total in ((1, 3.0), (2, 10.0)):
+            name = "torchrun-2x%d" % per_host
+            folder, result = self.run_job(name, TORCH_SCRIPT, TORCHRUN, per_host=per_host)
+            status = self.jobs.describe(name)
+            self.assertEqual(status["TrainingJobStatus"], "Completed", result.stderr.decode(errors="replace")[-3000:])
+            ranks = self.ranks(folder, name)
+            world = 2 * per_host
+            self.assertEqual([seen["rank"] for seen in ranks], list(range(world)))
+            for seen in ranks:
+                self.assertEqual((seen["world"], seen["sum"]), (world, total))
+                self.assertEqual(seen["env"], [str(seen["rank"]), str(world), str(seen["rank"] % per_host),
+                                               str(per_host)])
+                self.assertEqual(seen["host"], "algo-%d" % (seen["rank"] // per_host + 1))
+
+    def test_two_torchrun_jobs_at_once_each_right(self):
+        outcomes = {}
+
+        def run(name):
+            outcomes[name] = self.run_job(name, TORCH_SCRIPT, TORCHRUN, per_host=2, extra=["--hyperparameter",
+                                                                                          "sleep=1"])
+        threads = [threading.Thread(target=run, args=(name,)) for name in ("together-a", "together-b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for name, (folder, result) in outcomes.items():
+            self.assertEqual(self.jobs.describe(name)["TrainingJobStatus"], "Completed",
+                             result.stderr.decode(errors="replace")[-3000:])
+            self.assertEqual([(seen["world"], seen["sum"]) for seen in self.ranks(folder, name)], [(4, 10.0)] * 4)
+
+    def test_a_failing_torchrun_rank_fails_the_job_with_its_message(self):
+        self.run_job("torchrun-fails", TORCH_SCRIPT, TORCHRUN, per_host=2, extra=["--hyperparameter", "fail-rank=3",
+                                                                                 "--hyperparameter", "sleep=5"],
+                     check=1)
+        status = self.jobs.describe("torchrun-fails")
+        self.assertEqual(status["TrainingJobStatus"], "Failed")
+        self.assertIn("rank 3 fails: out of patience", status["FailureReason"])
+        self.assertTrue(wait_until(lambda: processes_of("torchrun-fails") == [], 10))
+
+    # -- MPI ---------------------------------------------------------------------------------
+    def test_mpirun_on_two_hosts_two_processes_each(self):
+        folder, result = self.run_job("mpi-2x2", MPI_SCRIPT, MPI, per_host=2)
+        status = self.jobs.describe("mpi-2x2")
+        self.assertEqual(status["TrainingJobStatus"], "Completed", result.stderr.decode(errors="replace")[-3000:])
+        self.assertEqual(json.loads(self.model(folder, "mpi-2x2")["mpi.json"]),
+                         {"size": 4, "hosts": ["algo-1", "algo-2"], "sum": 10})
+
+    def test_a_failing_mpi_rank_fails_the_job_with_its_message(self):
+        self.run_job("mpi-fails", MPI_SCRIPT, MPI, per_host=2, extra=["--hyperparameter", "fail-rank=3",
+                                                                      "--hyperparameter", "sleep=5"], check=1)
+        status = self.jobs.describe("mpi-fails")
+        self.assertEqual(status["TrainingJobStatus"], "Failed")
+        self.assertIn("rank 3 fails: out of patience", status["FailureReason"])
+        self.assertTrue(wait_until(lambda: processes_of("mpi-fails") == [], 10))
+
+    def test_a_stop_ends_every_rank_on_every_host(self):
+        for name, source, flags in (("stop-torchrun", TORCH_SCRIPT, TORCHRUN), ("stop-mpi", MPI_SCRIPT, MPI)):
+            self.run_job(name, source, flags, per_host=2, extra=["--hyperparameter", "sleep=600"], check=0,
+                         detach=True)
+            self.jobs.wait_for_log(name, b"ranks ready", timeout=120)
+            self.assertGreaterEqual(len(processes_of(name)), 4)
+            stopped = self.jobs.sagerun("stop", name)
+            self.assertEqual(stopped.returncode, 0, stopped.stderr)
+            self.assertTrue(wait_until(lambda: self.jobs.describe(name)["TrainingJobStatus"] == "Stopped", 60),
+                            self.jobs.describe(name))
+            self.assertTrue(wait_until(lambda: processes_of(name) == [], 10), processes_of(name))
+
+    # -- what only AWS's images do --------------------------------------------------------------
+    def test_an_aws_only_launcher_is_refused_before_anything_runs(self):
+        folder, result = self.run_job("smddp", TORCH_SCRIPT, {"sagemaker_distributed_dataparallel_enabled": "true"},
+                                      check=1)
+        stderr = result.stderr.decode()
+        self.assertIn("HyperParameters.sagemaker_distributed_dataparallel_enabled", stderr)
+        self.assertIn("use torch_distributed", stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.jobs.home, "jobs", "smddp")))
