@@ -164,7 +164,7 @@ int run_agent(const std::vector<std::string>& args, const util::EnvMap& env) {
     log::error("--mpi-agent needs a host and a command (train --mpi-agent HOST COMMAND...)");
     return 255;
   }
-  const std::string host = args[at];
+  const std::string& host = args[at];
   std::string command;
   for (size_t i = at + 1; i < args.size(); ++i)
     command += (command.empty() ? "" : " ") + args[i];
