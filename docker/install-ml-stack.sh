@@ -106,6 +106,8 @@ pip_install() {
   # application's environment, so pip may own it.
   # shellcheck disable=SC2086  # a list
   PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir --disable-pip-version-check $pip_packages
+  # mpirun for MPI jobs (sagemaker_mpi_enabled); mpi4py builds against it where the base can compile.
+  if has apt-get; then apt_install openmpi-bin; fi
 }
 
 if [ "$mode" = auto ]; then

@@ -7,6 +7,9 @@
 #                               package list), and re-imported from
 #                               the rootfs tarball $SAGERUN_CACHE/base-bookworm.tar when the daemon
 #                               lost it (debootstrap runs only when both are missing or stale).
+#   sagerun-test-distributed-base:bookworm
+#                               the base with Debian's PyTorch, mpi4py and Open MPI (the
+#                               distributed suites add their train to it); rebuilt with the base.
 #   sagerun-test:latest         FROM the base, with TRAIN_BINARY as /usr/local/bin/train and
 #                               WORKDIR /opt/ml. Always rebuilt, so it holds the given binary.
 #
@@ -41,6 +44,10 @@ cache=${SAGERUN_CACHE:-$HOME/.cache/sagerun}
 tarball=$cache/base-bookworm.tar
 # Whatever changes the rootfs changes the key; bump "v2" when build_rootfs changes.
 key=$(printf '%s\n' v2 "$suite" minbase "$base_packages" "$apt_packages" | sha256sum | cut -c1-16)
+
+distributed_base=sagerun-test-distributed-base:bookworm
+distributed_packages="python3-torch python3-mpi4py openmpi-bin"
+distributed_key=$(printf '%s\n' "$key" "$distributed_packages" | sha256sum | cut -c1-16)
 
 sudo_cmd=()
 [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
@@ -134,6 +141,19 @@ else
   log "imported $base_image in $((SECONDS - import_start)) s (total $((SECONDS - start)) s)"
   # A base with an older package list, if any, is now untagged: drop it.
   docker image prune -f --filter label=sagerun.base.key >/dev/null 2>&1 || true
+fi
+
+# The distributed suites' base: Debian's PyTorch, mpi4py and Open MPI over the base (~100 s of
+# apt on a cold machine, so it is made with the base, while sagerun compiles).
+if [[ $(image_key "$distributed_base") != "$distributed_key" ]]; then
+  start=$SECONDS
+  printf '%s\n' "FROM $base_image" \
+    "RUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $distributed_packages >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin" \
+    "LABEL sagerun.base.key=$distributed_key" |
+    docker build --network host -q -t "$distributed_base" - >/dev/null || die "building $distributed_base failed"
+  log "built $distributed_base in $((SECONDS - start)) s ($distributed_packages)"
+else
+  log "$distributed_base is up to date"
 fi
 
 if [[ $base_only == yes ]]; then

@@ -113,6 +113,30 @@ def ensure_test_image(train_binary):
         return TEST_IMAGE
 
 
+# The distributed suites' image: the distributed base (the test base with Debian's PyTorch, mpi4py
+# and Open MPI, made by BUILD_SCRIPT with the base), then this build's train.
+DISTRIBUTED_BASE = "sagerun-test-distributed-base:bookworm"
+DISTRIBUTED_IMAGE = "sagerun-test-distributed:latest"
+
+
+def ensure_distributed_image(train_binary):
+    """Builds DISTRIBUTED_IMAGE holding train_binary (once per process and binary); returns its id."""
+    key = ("distributed", os.path.realpath(train_binary))
+    with _lock:
+        if key in _built:
+            return _built[key]
+    ensure_test_image(train_binary)  # the bases, up to date
+    with _lock, tempfile.TemporaryDirectory(prefix="sagerun-dist-image-") as context:
+        shutil.copy2(train_binary, os.path.join(context, "train"))
+        with open(os.path.join(context, "Dockerfile"), "w") as f:
+            f.write("FROM %s\nCOPY train /usr/local/bin/train\nWORKDIR /opt/ml\n" % DISTRIBUTED_BASE)
+        docker("build", "--network", "host", "-q", "-t", DISTRIBUTED_IMAGE, context, timeout=BUILD_TIMEOUT,
+               check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        image_id = docker("image", "inspect", "-f", "{{.Id}}", DISTRIBUTED_IMAGE, check=True).stdout.decode().strip()
+        _built[key] = image_id
+        return image_id
+
+
 def cleanup_containers(label):
     """Removes (forcibly: running ones too) the containers that carry this label, given as
     "key=value" or just "key". Returns how many it removed."""
