@@ -302,6 +302,9 @@ int Train::serve_mpi(const contract::ResourceConfig& resource, const util::EnvMa
                          "stopped: " + util::signal_name(served->stop_signal) + " while serving MPI launches");
   }
   if (served->job_exit != 0) {
+    // The first host is failing with the rank's own error: it ends first (the platform then stops
+    // this host), so that the job's FailureReason is its error, not this host's echo of it.
+    m_supervisor.sleep_unless_stopped(std::chrono::seconds(60));
     return finish_failed(m_paths, 1,
                          "the job's mpirun on the first host ended with exit code " + std::to_string(served->job_exit));
   }

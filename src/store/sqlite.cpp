@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 namespace sagerun::store::sqlite {
@@ -53,7 +55,17 @@ Expected<Database> Database::open(const std::filesystem::path& file) {
   Database db(raw);
   if (rc != SQLITE_OK) return std::unexpected(sqlite_error(raw, "cannot open the database " + file.string(), rc));
   sqlite3_busy_timeout(raw, 5000);
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+  // Two processes making the store at once (two `sagerun local` on a first run): switching a new
+  // database to WAL answers SQLITE_BUSY at once to one of them, without the busy handler's wait.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    auto done = db.exec("PRAGMA journal_mode=WAL");
+    if (done) break;
+    if (sqlite3_errcode(raw) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
+      return std::unexpected(done.error());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const char* pragma : {"PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
     if (auto done = db.exec(pragma); !done) return std::unexpected(done.error());
   }
   return db;

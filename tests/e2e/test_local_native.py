@@ -146,6 +146,22 @@ class LocalNative(LocalJobCases, unittest.TestCase):
         self.assertEqual(status["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"], os.path.join(here, "data"))
         self.assertTrue(os.path.isfile(os.path.join(here, "out", "relative", "output", "model.tar.gz")))
 
+    def test_two_jobs_started_at_once_on_a_new_store_both_run(self):
+        # Both make the store's index at once: switching a new SQLite database to WAL answered
+        # SQLITE_BUSY to one of them, which failed before its job existed.
+        import subprocess
+        import tempfile
+        for round_ in range(3):
+            jobs = LocalJobs(self, runtime="native")
+            folder = self.local_channel(MODEL_SCRIPT)
+            runs = [subprocess.Popen(jobs.command(["--input", "training=" + folder, "--output", "file://" +
+                                                   tempfile.mkdtemp(dir=jobs.home), "--job-name", name]),
+                                     env=jobs.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                    for name in ("first", "second")]
+            for run in runs:
+                _, stderr = run.communicate(timeout=120)
+                self.assertEqual(run.returncode, 0, stderr.decode(errors="replace"))
+
     def test_a_script_folder_without_a_script_is_refused_naming_it(self):
         empty = self.out_folder()
         result = self.jobs.run(["--script", empty, "--input", "training=" + empty, "--output", "./out"],
