@@ -23,22 +23,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// --script DIR (or DIR/fit.py) is script mode with the code on this machine, as the SDK's local
-// mode sends it: sagemaker_submit_directory names the folder (the runner copies it into each
-// host's code/) and sagemaker_program the script (train.py, train.sh or train unless named),
-// both JSON-encoded as the SDK encodes hyperparameters.
+// --script DIR (or FILE) is script mode with the code on this machine, as the SDK's local mode
+// sends it: sagemaker_submit_directory names the folder or the one script (the runner copies it
+// into each host's code/) and sagemaker_program the script (train.py, train.sh or train in DIR
+// unless named), both JSON-encoded as the SDK encodes hyperparameters.
 Expected<void> add_script_mode(nlohmann::json& request, const std::string& script) {
   const fs::path given = fs::absolute(script).lexically_normal();
   const bool named = util::is_file(given);
   if (!named && !util::is_dir(given))
     return util::fail(util::ErrorKind::not_found, "--script " + script + ": no such folder or file");
-  const fs::path folder = named ? given.parent_path() : given;
   auto& hyperparameters = request["HyperParameters"];
   if (!hyperparameters.is_object()) hyperparameters = nlohmann::json::object();
   if (named) {
+    // The script alone, as the SDK uploads an entry_point given without a source_dir.
     hyperparameters["sagemaker_program"] = nlohmann::json(given.filename().string()).dump();
   } else if (!hyperparameters.contains("sagemaker_program")) {
-    const auto entry = entrypoint::entry_in_folder(folder, "");
+    const auto entry = entrypoint::entry_in_folder(given, "");
     if (entry.name.empty())
       return util::fail(util::ErrorKind::not_found, "--script " + script +
                                                         ": no train.py, train.sh or train in it; name the script "
@@ -46,7 +46,7 @@ Expected<void> add_script_mode(nlohmann::json& request, const std::string& scrip
                                                         script + "/fit.py)");
     hyperparameters["sagemaker_program"] = nlohmann::json(entry.name).dump();
   }
-  hyperparameters["sagemaker_submit_directory"] = nlohmann::json("file://" + folder.string()).dump();
+  hyperparameters["sagemaker_submit_directory"] = nlohmann::json("file://" + given.string()).dump();
   return {};
 }
 
@@ -93,7 +93,7 @@ int cmd_local(Invocation& invocation) {
   add_job_flags(app, job_flags);
   add_runner_flags(app, runner_flags);
   app.add_option("--script", script,
-                 "a local script folder (or DIR/SCRIPT), run in script mode: copied into each host's code/");
+                 "a local script folder, or one script, run in script mode: copied into each host's code/");
   app.add_flag("--detach,-d", detach, "return once the job started; follow it with describe/logs/stop");
   if (auto done = invocation.parse()) return *done;
   const auto& env = invocation.env();

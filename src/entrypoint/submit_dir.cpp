@@ -74,6 +74,13 @@ Expected<void> copy_submit_directory(const fs::path& source, const fs::path& cod
   if (util::is_dir(source)) {
     std::error_code ec;
     if (fs::equivalent(source, code_dir, ec)) return {};
+    const auto inside = fs::weakly_canonical(code_dir, ec).lexically_relative(fs::weakly_canonical(source, ec));
+    if (!ec && !inside.empty() && *inside.begin() != "..") {
+      return util::fail(util::ErrorKind::invalid_input,
+                        "sagemaker_submit_directory " + uri + ": the folder holds " + code_dir.string() +
+                            ", where it would be copied (the store of jobs is inside it): give a folder that "
+                            "holds the code alone");
+    }
     if (auto ok = util::make_directories(code_dir); !ok) return ok;
     fs::copy(source, code_dir,
              fs::copy_options::recursive | fs::copy_options::copy_symlinks | fs::copy_options::overwrite_existing, ec);
@@ -81,6 +88,18 @@ Expected<void> copy_submit_directory(const fs::path& source, const fs::path& cod
       return util::fail(util::ErrorKind::io, "sagemaker_submit_directory " + uri + ": copying into " +
                                                  code_dir.string() + ": " + ec.message());
     util::log::info("copied the submit directory " + uri + " into " + code_dir.string());
+    return {};
+  }
+  const std::string name = source.filename().string();
+  if (util::is_file(source) && !name.ends_with(".tar.gz") && !name.ends_with(".tgz") && !name.ends_with(".tar")) {
+    // One script, as the SDK uploads an entry_point given without a source_dir.
+    std::error_code ec;
+    if (auto ok = util::make_directories(code_dir); !ok) return ok;
+    fs::copy_file(source, code_dir / name, fs::copy_options::overwrite_existing, ec);
+    if (ec)
+      return util::fail(util::ErrorKind::io, "sagemaker_submit_directory " + uri + ": copying into " +
+                                                 code_dir.string() + ": " + ec.message());
+    util::log::info("copied " + uri + " into " + code_dir.string());
     return {};
   }
   if (util::is_file(source)) {

@@ -12,7 +12,8 @@
 
 namespace sagerun::entrypoint {
 
-// A local folder (copied) or tarball (extracted) into code/; nothing to do when it is code/.
+// A local folder (copied), tarball (.tar.gz, .tgz or .tar: extracted) or single script (copied)
+// into code/; nothing to do when it is code/. A folder that holds code/ is refused.
 Expected<void> copy_submit_directory(const std::filesystem::path& source, const std::filesystem::path& code_dir,
                                      uint64_t max_bytes = util::k_no_limit);
 

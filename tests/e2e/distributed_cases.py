@@ -53,6 +53,58 @@ if rank == args.fail_rank:
 time.sleep(args.sleep)
 '''
 
+# The SageMaker SDK v3 ModelTrainer's way with distributed=Torchrun(): its own drivers, run by the
+# job's ContainerEntrypoint, compute SM_HOST_COUNT, SM_MASTER_ADDR, SM_MASTER_PORT and
+# SM_CURRENT_HOST_RANK from resourceconfig.json (train sets no variable for a ContainerEntrypoint)
+# and build the torchrun command from them. The SDK's port is 7777; the one line that differs
+# takes the job's own port where the local runner names one, as two jobs here share a network.
+SM_TRAIN_SH = r'''#!/bin/bash
+set -euo pipefail
+drivers=/opt/ml/input/data/sm_drivers
+eval "$(python3 "$drivers/environment.py")"
+cd /opt/ml/input/data/code
+exec python3 "$drivers/torchrun_driver.py"
+'''
+
+ENVIRONMENT_PY = r'''
+import json, os, shlex
+resource = json.load(open("/opt/ml/input/config/resourceconfig.json"))
+drivers = "/opt/ml/input/data/sm_drivers"
+hosts = sorted(resource["hosts"])
+values = {"SM_HOST_COUNT": len(hosts), "SM_CURRENT_HOST_RANK": hosts.index(resource["current_host"]),
+          "SM_MASTER_ADDR": "algo-1", "SM_MASTER_PORT": os.environ.get("SAGERUN_MASTER_PORT", "7777"),
+          "SM_ENTRY_SCRIPT": json.load(open(drivers + "/sourcecode.json"))["entry_script"],
+          "SM_DISTRIBUTED_CONFIG": open(drivers + "/distributed.json").read().strip(),
+          "SM_MODEL_DIR": "/opt/ml/model"}
+for key, value in values.items():
+    print("export %s=%s" % (key, shlex.quote(str(value))))
+'''
+
+TORCHRUN_DRIVER = r'''
+import json, os, subprocess, sys
+config = json.loads(os.environ["SM_DISTRIBUTED_CONFIG"])
+hosts = int(os.environ["SM_HOST_COUNT"])
+# Debian 12's torch 1.13 on Python 3.11 cannot parse torchrun's own default redirect setting; the
+# mend (as train's) stands in for the `torchrun` command of a PyTorch 2 image.
+command = [sys.executable, os.path.join(os.path.dirname(__file__), "torchrun_mended.py"),
+           "--nnodes=%d" % hosts, "--nproc_per_node=%d" % config["process_count_per_node"]]
+if hosts > 1:
+    command += ["--master_addr=" + os.environ["SM_MASTER_ADDR"], "--master_port=" + os.environ["SM_MASTER_PORT"],
+                "--node_rank=" + os.environ["SM_CURRENT_HOST_RANK"]]
+command.append(os.environ["SM_ENTRY_SCRIPT"])
+print("driver: " + " ".join(command[1:]), flush=True)
+sys.exit(subprocess.call(command))
+'''
+
+TORCHRUN_MENDED = r'''
+import runpy, sys
+from torch.distributed.elastic.multiprocessing import api
+if api.Std.from_str("0") is None:
+    api.Std.from_str = classmethod(lambda cls, text: cls(int(text)))
+sys.argv[0] = "torchrun"
+runpy.run_module("torch.distributed.run", run_name="__main__")
+'''
+
 TORCHRUN = {"sagemaker_torch_distributed_enabled": "true"}
 MPI = {"sagemaker_mpi_enabled": "true"}
 
@@ -150,6 +202,37 @@ class DistributedCases:
         self.assertEqual(status["TrainingJobStatus"], "Failed")
         self.assertIn("rank 3 fails: out of patience", status["FailureReason"])
         self.assertTrue(wait_until(lambda: self.leftovers("torchrun-fails") == [], 10))
+
+    def test_a_modeltrainer_torchrun_driver_runs_with_the_jobs_variables(self):
+        drivers, code = self.script_folder(""), self.script_folder(TORCH_SCRIPT)
+        for name, body in (("sm_train.sh", SM_TRAIN_SH), ("environment.py", ENVIRONMENT_PY),
+                           ("torchrun_driver.py", TORCHRUN_DRIVER),
+                           ("torchrun_mended.py", TORCHRUN_MENDED),
+                           ("sourcecode.json", json.dumps({"entry_script": "train.py"})),
+                           ("distributed.json", json.dumps({"driver_name": "torchrun",
+                                                            "process_count_per_node": 2}))):
+            with open(os.path.join(drivers, name), "w") as f:
+                f.write(body)
+        request = {"TrainingJobName": "modeltrainer-torchrun", "RoleArn": "arn:aws:iam::123456789012:role/R",
+                   "AlgorithmSpecification": {
+                       "TrainingImage": "sagerun:latest", "TrainingInputMode": "File",
+                       "ContainerEntrypoint": ["/bin/bash"],
+                       "ContainerArguments": ["-c", "chmod +x /opt/ml/input/data/sm_drivers/sm_train.sh && "
+                                                    "/opt/ml/input/data/sm_drivers/sm_train.sh"]},
+                   "OutputDataConfig": {"S3OutputPath": "file://" + os.path.join(code, "out")},
+                   "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2, "VolumeSizeInGB": 1},
+                   "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+                   # The system's Python (with Debian's torch) first, natively as in the image.
+                   "Environment": {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}}
+        job_file = os.path.join(code, "job.json")
+        with open(job_file, "w") as f:
+            json.dump(request, f)
+        result = self.jobs.run([job_file, "--input", "sm_drivers=" + drivers, "--input", "code=" + code],
+                               timeout=300)
+        status = self.jobs.describe("modeltrainer-torchrun")
+        self.assertEqual(status["TrainingJobStatus"], "Completed", result.stderr.decode(errors="replace")[-3000:])
+        self.assertEqual([(seen["world"], seen["sum"]) for seen in self.ranks(code, "modeltrainer-torchrun")],
+                         [(4, 10.0)] * 4)
 
     # -- MPI ---------------------------------------------------------------------------------
     def test_mpirun_on_two_hosts_two_processes_each(self):

@@ -192,12 +192,12 @@ class LocalJobCases:
         status = self.jobs.describe("script-mode")
         self.assertEqual(status["TrainingJobStatus"], "Completed", result.stderr)
         self.assertEqual(status["HyperParameters"]["sagemaker_program"], '"fit.py"')
-        self.assertEqual(status["HyperParameters"]["sagemaker_submit_directory"], '"file://%s"' % code)
+        self.assertEqual(status["HyperParameters"]["sagemaker_submit_directory"], '"file://%s/fit.py"' % code)
         seen = json.loads(tar_members(read_file(os.path.join(out, "script-mode", "output", "model.tar.gz")))
                           ["seen.json"])
         self.assertEqual(seen["channels"], ["training"])  # as SageMaker's script mode: no `code` channel
         self.assertEqual(seen["args"], ["--lr", "0.5"])
-        self.assertEqual(seen["code"], ["fit.py", "train.py"])
+        self.assertEqual(seen["code"], ["fit.py"])  # the script alone, as the SDK uploads an entry_point
         self.assertEqual(seen["cwd"], seen["code_dir"])
         self.assertEqual(sorted(os.listdir(code)), ["fit.py", "train.py"])  # the script ran on a copy
 

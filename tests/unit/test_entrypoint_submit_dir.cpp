@@ -18,6 +18,25 @@ TEST(SubmitDirectory, FolderIsCopied) {
   EXPECT_EQ(*util::read_file(dir.path() / "code/pkg/train.py"), "x");
 }
 
+TEST(SubmitDirectory, OneScriptIsCopiedAlone) {
+  test::TempDir dir;
+  ASSERT_TRUE(util::make_directories(dir.path() / "src"));
+  ASSERT_TRUE(util::write_file_atomic(dir.path() / "src" / "fit.py", "print(1)\n"));
+  ASSERT_TRUE(util::write_file_atomic(dir.path() / "src" / "other.py", "print(2)\n"));
+  ASSERT_TRUE(copy_submit_directory(dir.path() / "src" / "fit.py", dir.path() / "code"));
+  EXPECT_EQ(util::list_directory(dir.path() / "code"), std::vector<std::string>{"fit.py"});
+}
+
+TEST(SubmitDirectory, AFolderHoldingWhereItGoesIsRefused) {
+  // `--script ~/train.py`'s folder, say, when the store of jobs is ~/.sagerun: no endless copy.
+  test::TempDir dir;
+  const auto code = dir.path() / "store" / "jobs" / "j" / "hosts" / "algo-1" / "code";
+  ASSERT_TRUE(util::make_directories(code));
+  auto refused = copy_submit_directory(dir.path(), code);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("give a folder that holds the code alone"), std::string::npos);
+}
+
 TEST(SubmitDirectory, MissingAndUnreachableAreClearErrors) {
   test::TempDir dir;
   auto missing = fetch_submit_directory((dir.path() / "nope.tar.gz").string(), dir.path() / "code", {});
