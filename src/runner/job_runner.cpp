@@ -228,6 +228,7 @@ private:
     if (!block) return failed("InternalServerError: " + block.error().message);
     m_addresses.emplace(std::move(*block));
     std::vector<std::string> addresses;
+    addresses.reserve(static_cast<size_t>(m_request.instance_count));
     for (int i = 0; i < m_request.instance_count; ++i)
       addresses.push_back(m_addresses->host(i));
     util::EnvMap platform = platform_environment(m_request, m_book.snapshot(), m_context, m_credentials.get());
