@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 
-from local_cases import read_file, tar_members, wait_until
+from local_cases import processes_of, read_file, tar_members, wait_until
 
 TORCH_SCRIPT = r'''
 import argparse, json, os, sys, time
@@ -107,20 +107,6 @@ runpy.run_module("torch.distributed.run", run_name="__main__")
 
 TORCHRUN = {"sagemaker_torch_distributed_enabled": "true"}
 MPI = {"sagemaker_mpi_enabled": "true"}
-
-
-def processes_of(job_name):
-    """The pids whose environment names the job (TRAINING_JOB_NAME), seen from this machine."""
-    marker = b"\0TRAINING_JOB_NAME=" + job_name.encode() + b"\0"
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                if marker in b"\0" + f.read():
-                    found.append(int(pid))
-        except OSError:
-            continue
-    return found
 
 
 class DistributedCases:

@@ -6,34 +6,20 @@ import time
 import unittest
 
 from harness import main, require_binaries
-from local_cases import LocalJobCases, MODEL_SCRIPT, base_request, channel, read_file, tar_members, wait_until
+from local_cases import (LocalJobCases, MODEL_SCRIPT, SNOOP_PRELUDE, base_request, channel, processes_of, read_file,
+                         tar_members, wait_until)
 from local_jobs import LocalJobs
 
 
 # Looks for the caller's secrets and other jobs' data everywhere a job could read them.
-SNOOP_SCRIPT = r'''
-import json, os
+SNOOP_SCRIPT = SNOOP_PRELUDE + r'''
 needles = [("caller-secret-" + "Qx7").encode(), ("file-secret-" + "Qx7").encode(), ("other-job-" + "Qx7").encode()]
-found, read = [], 0
-def check(path):
-    global read
-    try:
-        with open(path, "rb") as f:
-            data = f.read(1 << 20)
-    except OSError:
-        return
-    read += 1
-    if any(needle in data for needle in needles):
-        found.append(path)
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    for name in ("environ", "cmdline"):
-        check("/proc/%s/%s" % (pid, name))
+check_processes(needles)
 for root in json.loads(os.environ["SNOOP_ROOTS"]):
     for folder, _, files in os.walk(root):
         for name in files:
-            check(os.path.join(folder, name))
-with open("/opt/ml/model/found.json", "w") as f:
-    json.dump({"found": found, "read": read}, f)
+            check(os.path.join(folder, name), needles)
+report()
 '''
 
 # Leaves a process of its own running, then sleeps.
@@ -43,21 +29,6 @@ subprocess.Popen(["sleep", "1007"])
 print("sleeping", flush=True)
 time.sleep(1000)
 '''
-
-
-def processes_of(job_name):
-    """The pids whose environment names the job (TRAINING_JOB_NAME), seen from this machine."""
-    marker = b"TRAINING_JOB_NAME=" + job_name.encode() + b"\0"
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                environ = b"\0" + f.read()
-        except OSError:
-            continue
-        if b"\0" + marker in environ:
-            found.append(int(pid))
-    return found
 
 
 def inner_pid(pid):

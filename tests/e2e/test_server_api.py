@@ -9,6 +9,7 @@ import time
 import unittest
 
 from harness import main
+from local_cases import SNOOP_PRELUDE
 from peers import MotoServer, aws_env, s3_client
 from server_peer import SagerunServer, training_request, wait_for, wait_for_job
 
@@ -55,28 +56,14 @@ with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.json"), "w") as f:
 
 # Looks for the server's API secret and AWS key wherever a job could read them: every process's
 # environment and command line, the key file the server was given, and the files in /tmp.
-SNOOP_SCRIPT = r'''
-import json, os, tempfile
+SNOOP_SCRIPT = SNOOP_PRELUDE + r'''
+import tempfile
 api_secret, aws_secret = ("api-secret-" + "Qx9").encode(), ("testing-" + "secret").encode()
-found, read = [], 0
-def check(path, needles):
-    global read
-    try:
-        with open(path, "rb") as f:
-            data = f.read(1 << 20)
-    except OSError:
-        return
-    read += 1
-    if any(needle in data for needle in needles):
-        found.append(path)
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    for name in ("environ", "cmdline"):
-        check("/proc/%s/%s" % (pid, name), [api_secret, aws_secret])
+check_processes([api_secret, aws_secret])
 check(os.environ["SNOOP_KEY_FILE"], [api_secret])
 for name in os.listdir(tempfile.gettempdir()):  # other suites' servers keep their key files here too
     check(os.path.join(tempfile.gettempdir(), name), [api_secret])
-with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.json"), "w") as f:
-    json.dump({"found": found, "read": read}, f)
+report("model.json")
 '''
 
 GROUP = "/aws/sagemaker/TrainingJobs"
