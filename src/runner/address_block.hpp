@@ -15,7 +15,8 @@ namespace sagerun::runner {
 
 class AddressBlock {
 public:
-  // The first free block from one the job's name picks (so a job tends to keep its block).
+  // The first free block (unlocked in this store, its port unused on this machine) from one the
+  // store and the job's name pick.
   static Expected<AddressBlock> claim(const std::filesystem::path& store_root, const std::string& job_name);
 
   // algo-(index+1)'s address.

@@ -1,6 +1,10 @@
 // Each running job holds a loopback block of its own: two at once never share addresses.
 #include "runner/address_block.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "test_support.hpp"
@@ -24,6 +28,29 @@ TEST(RunnerAddressBlock, JobsRunningAtOnceGetBlocksOfTheirOwn) {
   auto again = AddressBlock::claim(store.path(), "job-a");
   ASSERT_TRUE(again);
   EXPECT_EQ(again->host(0), held);
+}
+
+TEST(RunnerAddressBlock, ABlockWhosePortIsInUseIsPassedOver) {
+  // Another store's job (or any program) listening on the port: its locks are not this store's.
+  test::TempDir store;
+  int port = 0;
+  {
+    auto probe = AddressBlock::claim(store.path(), "busy-port");
+    ASSERT_TRUE(probe);
+    port = probe->master_port();
+  }
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_ANY);
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  ASSERT_EQ(::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  auto claimed = AddressBlock::claim(store.path(), "busy-port");
+  ::close(fd);
+  ASSERT_TRUE(claimed);
+  EXPECT_NE(claimed->master_port(), port);
 }
 
 } // namespace
