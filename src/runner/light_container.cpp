@@ -48,7 +48,7 @@ LightContainerPlan LightContainerPlan::names_only(const fs::path& hosts_file, co
   LightContainerPlan plan;
   if ((names_only_namespaces() & CLONE_NEWUSER) != 0) plan.m_steps.push_back(id_maps());
   plan.m_steps.push_back({Step::Kind::private_root, "/", "", ""});
-  plan.m_steps.push_back({Step::Kind::bind_file, "/etc/hosts", hosts_file.string(), ""});
+  plan.m_steps.push_back({Step::Kind::bind, "/etc/hosts", hosts_file.string(), ""});
   plan.m_steps.push_back({Step::Kind::hostname, "", hostname, ""});
   return plan;
 }
@@ -152,9 +152,6 @@ int LightContainerPlan::enter() const noexcept {
     }
     case Step::Kind::bind:
       if (::mount(step.source.c_str(), target, nullptr, MS_BIND | MS_REC, nullptr) != 0) error = errno;
-      break;
-    case Step::Kind::bind_file:
-      if (::mount(step.source.c_str(), target, nullptr, MS_BIND, nullptr) != 0) error = errno;
       break;
     case Step::Kind::symlink:
       if (::symlink(step.source.c_str(), target) != 0) error = errno;

@@ -48,20 +48,7 @@ public:
 
 private:
   struct Step {
-    enum class Kind {
-      id_maps,
-      private_root,
-      tmpfs,
-      mkdir,
-      bind,
-      bind_file,
-      symlink,
-      touch,
-      proc,
-      mask_file,
-      pivot,
-      hostname
-    };
+    enum class Kind { id_maps, private_root, tmpfs, mkdir, bind, symlink, touch, proc, mask_file, pivot, hostname };
     Kind kind;
     std::string target;
     std::string source; // bind and symlink: what; id_maps: the uid map; hostname: the name
