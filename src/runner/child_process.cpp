@@ -15,7 +15,6 @@
 #include "util/spawn.hpp"
 
 namespace sagerun::runner {
-namespace {} // namespace
 
 int exit_status_of(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
@@ -50,10 +49,7 @@ Expected<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
   }
   pipe.write_end.reset();
   ::fcntl(pipe.read_end.get(), F_SETFL, ::fcntl(pipe.read_end.get(), F_GETFL) | O_NONBLOCK);
-  ChildProcess child;
-  child.m_pid = pid;
-  child.m_output = std::move(pipe.read_end);
-  return child;
+  return ChildProcess(pid, std::move(pipe.read_end));
 }
 
 Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::string>& argv, const util::EnvMap& env,
@@ -107,10 +103,7 @@ Expected<ChildProcess> ChildProcess::spawn_with_setup(const std::vector<std::str
                       util::errno_message("cannot start " + argv[0] + " in its own namespaces", error));
   }
   ::fcntl(output.read_end.get(), F_SETFL, ::fcntl(output.read_end.get(), F_GETFL) | O_NONBLOCK);
-  ChildProcess child;
-  child.m_pid = pid;
-  child.m_output = std::move(output.read_end);
-  return child;
+  return ChildProcess(pid, std::move(output.read_end));
 }
 
 Expected<ChildProcess> ChildProcess::spawn_tied(const std::vector<std::string>& argv, const util::EnvMap& env,
@@ -129,13 +122,19 @@ Expected<ChildProcess> ChildProcess::spawn_tied(const std::vector<std::string>& 
       namespaces);
 }
 
+// The child is ours and not yet reaped, so its pid cannot have been reused.
+ChildProcess::ChildProcess(pid_t pid, util::UniqueFd output)
+    : m_pid(pid), m_output(std::move(output)), m_exit_fd(util::open_exit_fd(pid)) {}
+
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
-    : m_pid(std::exchange(other.m_pid, -1)), m_output(std::move(other.m_output)), m_exit(other.m_exit) {}
+    : m_pid(std::exchange(other.m_pid, -1)), m_output(std::move(other.m_output)), m_exit_fd(std::move(other.m_exit_fd)),
+      m_exit(other.m_exit) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
     m_pid = std::exchange(other.m_pid, -1);
     m_output = std::move(other.m_output);
+    m_exit_fd = std::move(other.m_exit_fd);
     m_exit = other.m_exit;
   }
   return *this;
@@ -155,16 +154,33 @@ void ChildProcess::signal(int signal) const {
   if (m_pid > 0 && !m_exit) ::kill(m_pid, signal);
 }
 
+void ChildProcess::ended(int wait_status) {
+  m_exit = exit_status_of(wait_status);
+  m_exit_fd.reset();
+  // Whatever the child left in its group goes with it.
+  ::kill(-m_pid, SIGKILL);
+}
+
 std::optional<int> ChildProcess::poll_exit() {
   if (m_exit || m_pid <= 0) return m_exit;
   int status = 0;
-  const pid_t done = ::waitpid(m_pid, &status, WNOHANG);
-  if (done == m_pid) {
-    m_exit = exit_status_of(status);
-    // Whatever the child left in its group goes with it.
-    ::kill(-m_pid, SIGKILL);
-  }
+  if (::waitpid(m_pid, &status, WNOHANG) == m_pid) ended(status);
   return m_exit;
+}
+
+int ChildProcess::wait_exit() {
+  if (m_exit || m_pid <= 0) return m_exit.value_or(128 + SIGKILL);
+  int status = 0;
+  pid_t done = 0;
+  while ((done = ::waitpid(m_pid, &status, 0)) < 0 && errno == EINTR) {
+  }
+  if (done != m_pid) { // reaped elsewhere: how it ended is not known
+    m_exit = 128 + SIGKILL;
+    m_exit_fd.reset();
+    return *m_exit;
+  }
+  ended(status);
+  return *m_exit;
 }
 
 } // namespace sagerun::runner

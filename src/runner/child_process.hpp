@@ -43,15 +43,23 @@ public:
 
   // Sends `signal` to the child itself (not its group): `train` and `docker run` forward it.
   void signal(int signal) const;
+  // Readable once the child has ended (then poll_exit() answers); -1 where the kernel has no
+  // pidfds, or once the exit is known.
+  int exit_fd() const { return m_exit_fd.get(); }
   // Non-blocking: the exit status once the child has ended (128+N for a signal), else nullopt.
   std::optional<int> poll_exit();
+  // Blocks until the child has ended; its exit status.
+  int wait_exit();
   bool running() const { return m_pid > 0 && !m_exit; }
   std::optional<int> exit_code() const { return m_exit; }
 
 private:
   ChildProcess() = default;
+  ChildProcess(pid_t pid, util::UniqueFd output);
+  void ended(int wait_status);
   pid_t m_pid = -1;
   util::UniqueFd m_output;
+  util::UniqueFd m_exit_fd;
   std::optional<int> m_exit;
 };
 

@@ -76,9 +76,7 @@ public:
 private:
   void run_quietly(const std::vector<std::string>& argv) {
     auto child = ChildProcess::spawn(argv, m_options.client_env);
-    if (!child) return;
-    while (!child->poll_exit())
-      ::usleep(20'000);
+    if (child) child->wait_exit();
   }
 
   DockerOptions m_options;

@@ -273,8 +273,7 @@ private:
     for (auto& run : m_runs)
       m_runtime->kill(run.launch, run.process);
     for (auto& run : m_runs)
-      while (run.process.running() && !run.process.poll_exit())
-        ::usleep(1000);
+      run.process.wait_exit();
     return failed(std::move(reason));
   }
 

@@ -39,9 +39,7 @@ std::optional<std::string> light_containers_refused(const std::string& probe_bin
   if (!child) {
     refused = child.error().message;
   } else {
-    while (!child->poll_exit())
-      ::usleep(1000);
-    if (*child->exit_code() != 0) refused = "a probe in them exited " + std::to_string(*child->exit_code());
+    if (child->wait_exit() != 0) refused = "a probe in them exited " + std::to_string(*child->exit_code());
   }
   fs::remove_all(scratch, ec);
   return refused;

@@ -63,16 +63,23 @@ SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const S
       fds.push_back({host.process.output_fd(), POLLIN, 0});
       owners.push_back(&host);
     }
+    // Exits are delivered through each host's pidfd (SIGCHLD stays with train's own code).
+    for (auto& host : hosts) {
+      if (host.process.exit_fd() >= 0) fds.push_back({host.process.exit_fd(), POLLIN, 0});
+    }
     if (options.stops != nullptr) fds.push_back({options.stops->event_fd(), POLLIN, 0});
 
     const auto now = Clock::now();
-    int timeout = 200; // exits are polled, not signalled: SIGCHLD stays with train's own code
-    // A host whose output has ended is about to exit: a process 1 of a PID namespace becomes
-    // waitable only once its namespace is torn down, a few milliseconds after its pipe closes.
-    const bool exit_near = std::any_of(hosts.begin(), hosts.end(), [](const HostRun& host) {
-      return host.process.output_fd() < 0 && host.process.running();
-    });
-    if (exit_near) timeout = 2;
+    int timeout = 1000;
+    if (std::any_of(hosts.begin(), hosts.end(),
+                    [](const HostRun& host) { return host.process.running() && host.process.exit_fd() < 0; })) {
+      // No pidfds here: exits are looked for. A host whose output has ended is about to exit (a
+      // PID namespace's process 1 becomes waitable a few milliseconds after its pipe closes).
+      const bool exit_near = std::any_of(hosts.begin(), hosts.end(), [](const HostRun& host) {
+        return host.process.output_fd() < 0 && host.process.running();
+      });
+      timeout = exit_near ? 2 : 200;
+    }
     if (result.reason == StopReason::none) timeout = std::min(timeout, milliseconds_until(options.deadline, now));
     if (terminated_at && !killed) timeout = std::min(timeout, milliseconds_until(*terminated_at + options.grace, now));
     ::poll(fds.data(), fds.size(), timeout);

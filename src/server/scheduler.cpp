@@ -1,6 +1,12 @@
 #include "server/scheduler.hpp"
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdint>
 #include <cstdio>
+#include <vector>
 
 #include "job/lifecycle.hpp"
 #include "job/service_error.hpp"
@@ -26,7 +32,8 @@ util::Error limit_exceeded(const job::TrainingJobRequest& request, int max_insta
 } // namespace
 
 Scheduler::Scheduler(jobs::LocalJobs& jobs, Launcher& launcher, SchedulerOptions options)
-    : m_jobs(jobs), m_launcher(launcher), m_options(std::move(options)) {}
+    : m_jobs(jobs), m_launcher(launcher), m_options(std::move(options)),
+      m_wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -47,7 +54,9 @@ void Scheduler::start() {
       }
       // A runner a former server started, alive (reconcile_all ended the others).
       const auto holder = store::recorded_holder(store.folder(row.name).lock_file());
-      m_running[row.name] = Running{holder ? holder->pid : 0, row.instances, false};
+      m_running[row.name] =
+          Running{holder ? holder->pid : 0, row.instances, false,
+                  holder ? util::open_exit_fd(holder->pid) : util::UniqueFd()}; // a hint: the lock decides
       m_in_use += row.instances;
     }
   }
@@ -65,15 +74,29 @@ void Scheduler::stop() {
     std::lock_guard lock(m_mutex);
     m_stopping = true;
   }
-  m_wake.notify_all();
+  wake();
   if (m_thread.joinable()) m_thread.join();
 }
 
+void Scheduler::wake() const {
+  const uint64_t one = 1;
+  (void)!::write(m_wake.get(), &one, sizeof one);
+}
+
+// Sleeps until a runner ends (its pidfd), a new one is to be watched, or the poll period passes.
+// Only this thread erases from m_running, so the descriptors polled stay open while unlocked.
 void Scheduler::loop() {
   std::unique_lock lock(m_mutex);
   while (!m_stopping) {
-    m_wake.wait_for(lock, m_options.poll, [this] { return m_stopping || m_kick; });
-    m_kick = false;
+    std::vector<pollfd> fds{{m_wake.get(), POLLIN, 0}};
+    for (const auto& [name, run] : m_running) {
+      if (run.exit_fd.valid()) fds.push_back({run.exit_fd.get(), POLLIN, 0});
+    }
+    lock.unlock();
+    ::poll(fds.data(), fds.size(), static_cast<int>(m_options.poll.count()));
+    uint64_t count = 0;
+    (void)!::read(m_wake.get(), &count, sizeof count);
+    lock.lock();
     if (!m_stopping) tick();
   }
 }
@@ -160,8 +183,9 @@ void Scheduler::start_runner(const store::JobRow& row, const store::JobLock& loc
     note("job " + row.name + " could not start: " + pid.error().message);
     return;
   }
-  m_running[row.name] = Running{*pid, row.instances, true};
+  m_running[row.name] = Running{*pid, row.instances, true, util::open_exit_fd(*pid)};
   m_in_use += row.instances;
+  wake(); // the loop watches the new runner's pidfd from now
   note("job " + row.name + " started (" + std::to_string(m_in_use) + " of " + std::to_string(m_options.max_instances) +
        " instances in use)");
 }

@@ -10,7 +10,6 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -20,6 +19,7 @@
 #include "job/request.hpp"
 #include "jobs/local_jobs.hpp"
 #include "server/launcher.hpp"
+#include "util/fd.hpp"
 
 namespace sagerun::server {
 
@@ -27,7 +27,9 @@ struct SchedulerOptions {
   int max_instances = 1;
   std::string region = "us-east-1";
   std::string account = "000000000000";
-  std::chrono::milliseconds poll{100};
+  // Exits of runners are delivered (pidfds); this is how often the scheduler looks anyway, for a
+  // runner it could not get a pidfd of and a lock that was busy.
+  std::chrono::milliseconds poll{1000};
   bool log = true; // one line on stderr per job started and ended
 };
 
@@ -54,10 +56,12 @@ private:
   struct Running {
     pid_t pid = 0;
     int instances = 1;
-    bool ours = true; // started by this server (reaped), else found running (watched by its lock)
+    bool ours = true;       // started by this server (reaped), else found running (watched by its lock)
+    util::UniqueFd exit_fd; // readable once the runner has ended; invalid where pidfds are refused
   };
 
   void loop();
+  void wake() const;
   void tick();
   bool ended(const std::string& name, const Running& run);
   void dispatch_waiting();
@@ -71,9 +75,8 @@ private:
   SchedulerOptions m_options;
 
   mutable std::mutex m_mutex;
-  std::condition_variable m_wake;
+  util::UniqueFd m_wake; // an eventfd: a new runner to watch, or stop
   bool m_stopping = false;
-  bool m_kick = false;
   std::thread m_thread;
   std::deque<std::string> m_queue;
   std::map<std::string, Running> m_running;

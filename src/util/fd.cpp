@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 namespace sagerun::util {
@@ -29,6 +30,16 @@ bool make_pipe(Pipe& out) {
   out.read_end.reset(fds[0]);
   out.write_end.reset(fds[1]);
   return true;
+}
+
+UniqueFd open_exit_fd(pid_t pid) {
+#ifdef SYS_pidfd_open
+  // pidfd_open's descriptors are close-on-exec.
+  return UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+#else
+  (void)pid;
+  return UniqueFd();
+#endif
 }
 
 } // namespace sagerun::util

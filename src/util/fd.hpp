@@ -1,6 +1,8 @@
 #pragma once
 // File descriptors owned by RAII, and writes that finish.
 
+#include <sys/types.h>
+
 #include <string_view>
 #include <utility>
 
@@ -37,5 +39,10 @@ struct Pipe {
 };
 // A close-on-exec pipe; false on failure (errno set).
 bool make_pipe(Pipe& out);
+
+// A descriptor that polls readable once process `pid` has ended (pidfd_open), so an exit is
+// delivered into a poll set rather than looked for. Invalid where the kernel or a seccomp filter
+// refuses it: callers then poll waitpid as before.
+UniqueFd open_exit_fd(pid_t pid);
 
 } // namespace sagerun::util

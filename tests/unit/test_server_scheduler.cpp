@@ -137,9 +137,9 @@ protected:
     jobs = std::make_unique<jobs::LocalJobs>(*store, nullptr);
   }
 
-  std::unique_ptr<Scheduler> make(int max_instances) {
+  std::unique_ptr<Scheduler> make(int max_instances, std::chrono::milliseconds poll = 5ms) {
     return std::make_unique<Scheduler>(*jobs, launcher,
-                                       SchedulerOptions{.max_instances = max_instances, .poll = 5ms, .log = false});
+                                       SchedulerOptions{.max_instances = max_instances, .poll = poll, .log = false});
   }
 
   store::JobRow job(const std::string& name) {
@@ -173,6 +173,21 @@ protected:
 
 using job::JobStatus;
 using job::SecondaryStatus;
+
+TEST_F(SchedulerTest, ARunnersExitFreesItsSlotWithoutWaitingForThePoll) {
+  auto scheduler = make(1, std::chrono::hours(1));
+  scheduler->start();
+  ASSERT_TRUE(scheduler->submit(request("a")));
+  ASSERT_TRUE(scheduler->submit(request("b")));
+  EXPECT_EQ(secondary("b"), SecondaryStatus::pending);
+  launcher.finish(*store, "a");
+  // Within wait_until's 5 s, not the hour of the poll: the exit was delivered.
+  wait_until([&] { return launcher.started_names().size() == 2; });
+  EXPECT_EQ(status("a"), JobStatus::completed);
+  EXPECT_EQ(secondary("b"), SecondaryStatus::starting);
+  launcher.finish(*store, "b");
+  wait_until([&] { return scheduler->instances_in_use() == 0; });
+}
 
 TEST_F(SchedulerTest, RunsWithinCapacityFirstComeFirstServed) {
   auto scheduler = make(2);

@@ -1,5 +1,7 @@
 #include "util/tar_extract.hpp"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <zlib.h>
