@@ -3,7 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
+#include <sys/random.h>
+
+#include <cerrno>
 
 #include <array>
 #include <memory>
@@ -186,9 +188,16 @@ std::optional<std::string> base64_decode(std::string_view text) {
   return out;
 }
 
+// The kernel's generator (getrandom): the same quality as OpenSSL's, without setting up OpenSSL's
+// generator on the start path of every job.
 std::optional<std::string> random_hex(size_t bytes) {
   std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) return std::nullopt;
+  for (size_t got = 0; got < raw.size();) {
+    const ssize_t n = ::getrandom(raw.data() + got, raw.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    got += static_cast<size_t>(n);
+  }
   return hex(raw);
 }
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <vector>
+#include <mutex>
+#include <optional>
+#include <regex>
 
 namespace sagerun::job::shapes {
 namespace {
@@ -13,17 +15,20 @@ constexpr size_t k_shape_count = std::size(k_shapes);
 
 bool is_line_terminator(wchar_t c) { return c == L'\n' || c == L'\r' || c == 0x85 || c == 0x2028 || c == 0x2029; }
 
-// Every regex compiled once; the table is built on first use (thread-safe static init).
-const std::vector<std::optional<std::wregex>>& compiled() {
-  static const std::vector<std::optional<std::wregex>> table = [] {
-    std::vector<std::optional<std::wregex>> out(k_shape_count);
-    for (size_t i = 0; i < k_shape_count; ++i) {
-      if (k_shapes[i].pattern_kind == PatternKind::regex)
-        out[i].emplace(k_shapes[i].regex.begin(), k_shapes[i].regex.end(), std::regex::ECMAScript);
-    }
-    return out;
-  }();
-  return table;
+// Each regex compiled on its first use, once (a request touches a few of the model's hundreds;
+// compiling them all cost a short-lived `sagerun local` more than the rest of its validation).
+struct LazyRegex {
+  std::once_flag once;
+  std::optional<std::wregex> regex;
+};
+
+const std::wregex& compiled(size_t index) {
+  static std::array<LazyRegex, k_shape_count> table;
+  auto& entry = table[index];
+  std::call_once(entry.once, [&] {
+    entry.regex.emplace(k_shapes[index].regex.begin(), k_shapes[index].regex.end(), std::regex::ECMAScript);
+  });
+  return *entry.regex;
 }
 
 } // namespace
@@ -46,8 +51,7 @@ bool matches_pattern(const Shape& shape, std::wstring_view code_points) {
   case PatternKind::regex: break;
   }
   const auto index = static_cast<size_t>(&shape - k_shapes);
-  const auto& regex = compiled().at(index);
-  return regex && std::regex_match(code_points.begin(), code_points.end(), *regex);
+  return std::regex_match(code_points.begin(), code_points.end(), compiled(index));
 }
 
 } // namespace sagerun::job::shapes
