@@ -3,11 +3,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <charconv>
+#include <memory>
 #include <string_view>
 #include <vector>
 
 #include "job/lifecycle.hpp"
+#include "store/log_events.hpp"
 #include "util/fd.hpp"
 
 namespace sagerun::jobs {
@@ -17,14 +18,13 @@ struct HostFile {
   std::string host;
   std::filesystem::path file;
   util::UniqueFd fd;
-  std::string partial; // bytes after the last newline, for prefixed or JSON output
+  std::string partial; // bytes after the last newline, for prefixed output
 };
 
-// Reads what the hosts' files gained since the last call.
+// Reads what the hosts' logs gained since the last call, as text.
 class FileLogReader final : public LogReader {
 public:
-  FileLogReader(std::vector<HostFile> files, LogFormat format)
-      : m_files(std::move(files)), m_format(format), m_prefixed(m_files.size() > 1) {}
+  explicit FileLogReader(std::vector<HostFile> files) : m_files(std::move(files)), m_prefixed(m_files.size() > 1) {}
 
   Expected<size_t> pump() override {
     size_t printed = 0;
@@ -36,7 +36,7 @@ public:
       while ((got = ::read(host.fd.get(), buffer, sizeof buffer)) > 0) {
         ++printed;
         const std::string_view bytes(buffer, static_cast<size_t>(got));
-        if (m_format == LogFormat::text && !m_prefixed) {
+        if (!m_prefixed) {
           util::write_all(STDOUT_FILENO, bytes);
           continue;
         }
@@ -59,23 +59,50 @@ public:
   }
 
 private:
-  void emit(const HostFile& host, std::string_view line) {
-    if (m_format == LogFormat::text) {
-      util::write_all(STDOUT_FILENO, host.host + " | " + std::string(line) + "\n");
-      return;
-    }
-    // Events files hold "<epoch ms>\t<line>".
-    int64_t timestamp = 0;
-    if (const auto tab = line.find('\t'); tab != std::string_view::npos) {
-      std::from_chars(line.data(), line.data() + tab, timestamp);
-      line.remove_prefix(tab + 1);
-    }
-    util::write_all(STDOUT_FILENO, log_event_json(timestamp, host.host, line));
+  static void emit(const HostFile& host, std::string_view line) {
+    util::write_all(STDOUT_FILENO, host.host + " | " + std::string(line) + "\n");
   }
 
   std::vector<HostFile> m_files;
-  LogFormat m_format;
   bool m_prefixed;
+};
+
+// The hosts' logs as events (the CloudWatch Logs view), one JSON object per line.
+class EventLogReader final : public LogReader {
+public:
+  struct Host {
+    std::string name;
+    std::unique_ptr<store::LogEvents> events;
+    size_t next = 0;
+  };
+  explicit EventLogReader(std::vector<Host> hosts) : m_hosts(std::move(hosts)) {}
+
+  Expected<size_t> pump() override {
+    size_t printed = 0;
+    for (auto& host : m_hosts) {
+      host.events->refresh();
+      const size_t last = host.events->size();
+      if (host.next >= last) continue;
+      std::vector<int64_t> times;
+      host.events->scan(host.next, store::LogEvents::Direction::forward, [&](size_t index, int64_t time, uint32_t) {
+        times.push_back(time);
+        return index + 1 < last;
+      });
+      const auto messages = host.events->messages(host.next, last);
+      std::string out;
+      for (size_t i = 0; i < messages.size() && i < times.size(); ++i)
+        out += log_event_json(times[i], host.name, messages[i]);
+      util::write_all(STDOUT_FILENO, out);
+      printed += messages.size();
+      host.next = last;
+    }
+    return printed;
+  }
+
+  void finish() override {}
+
+private:
+  std::vector<Host> m_hosts;
 };
 
 class LocalBackend final : public Backend {
@@ -94,13 +121,19 @@ public:
 
   Expected<std::unique_ptr<LogReader>> logs(const nlohmann::json& description, LogFormat format) override {
     const auto folder = m_jobs.store().folder(description.value("TrainingJobName", ""));
-    std::vector<HostFile> files;
-    files.reserve(static_cast<size_t>(instance_count(description)));
-    for (int i = 0; i < instance_count(description); ++i) {
-      files.push_back(
-          {store::host_name(i), format == LogFormat::json ? folder.events_file(i) : folder.log_file(i), {}, {}});
+    const int hosts = instance_count(description);
+    if (format == LogFormat::json) {
+      std::vector<EventLogReader::Host> events;
+      for (int i = 0; i < hosts; ++i) {
+        events.push_back(
+            {store::host_name(i), std::make_unique<store::LogEvents>(folder.log_file(i), folder.times_file(i)), 0});
+      }
+      return std::make_unique<EventLogReader>(std::move(events));
     }
-    return std::make_unique<FileLogReader>(std::move(files), format);
+    std::vector<HostFile> files;
+    for (int i = 0; i < hosts; ++i)
+      files.push_back({store::host_name(i), folder.log_file(i), {}, {}});
+    return std::make_unique<FileLogReader>(std::move(files));
   }
 
 private:

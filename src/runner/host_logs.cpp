@@ -1,6 +1,7 @@
 #include "runner/host_logs.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,20 +13,23 @@ namespace {
 // gets every byte.
 constexpr size_t k_max_line = 64 * 1024;
 
+int64_t epoch_ms(double now) { return static_cast<int64_t>(now * 1000); }
+
 } // namespace
 
 Expected<HostLog> HostLog::open(const std::filesystem::path& file, std::string host, Echo echo,
-                                MetricExtractor* metrics, const std::filesystem::path& events_file, int echo_fd) {
+                                MetricExtractor* metrics, const std::filesystem::path& times_file, int echo_fd) {
   HostLog log;
   log.m_file.reset(::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
   if (!log.m_file.valid()) {
     return util::fail(util::ErrorKind::io, util::errno_message("cannot open " + file.string(), errno));
   }
-  if (!events_file.empty()) {
-    log.m_events.reset(::open(events_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    if (!log.m_events.valid()) {
-      return util::fail(util::ErrorKind::io, util::errno_message("cannot open " + events_file.string(), errno));
-    }
+  struct stat info{};
+  if (::fstat(log.m_file.get(), &info) == 0) log.m_written = static_cast<uint64_t>(info.st_size);
+  if (!times_file.empty()) {
+    auto times = store::LogTimesWriter::open(times_file, log.m_written);
+    if (!times) return std::unexpected(times.error());
+    log.m_times.emplace(std::move(*times));
   }
   log.m_prefix = std::move(host) + " | ";
   log.m_echo = echo;
@@ -36,10 +40,11 @@ Expected<HostLog> HostLog::open(const std::filesystem::path& file, std::string h
 
 void HostLog::write(std::string_view bytes, double now) {
   m_tail.append(bytes);
+  if (m_times) m_times->mark(m_written, epoch_ms(now));
   util::write_all(m_file.get(), bytes);
+  m_written += bytes.size();
   if (m_echo == Echo::raw) util::write_all(m_echo_fd, bytes);
-  if (m_echo == Echo::prefixed || m_metrics != nullptr || m_events.valid()) feed_lines(bytes, now);
-  flush_events();
+  if (m_echo == Echo::prefixed || m_metrics != nullptr) feed_lines(bytes, now);
 }
 
 void HostLog::feed_lines(std::string_view bytes, double now) {
@@ -65,16 +70,8 @@ void HostLog::feed_lines(std::string_view bytes, double now) {
 }
 
 void HostLog::emit_line(std::string_view line, double now) {
-  // Progress bars redraw with '\r': the metric and the prefix belong to the last redraw.
-  std::string_view visible = line;
-  while (visible.ends_with('\r'))
-    visible.remove_suffix(1); // CRLF line ends
-  if (const auto redraw = visible.rfind('\r'); redraw != std::string_view::npos) visible.remove_prefix(redraw + 1);
-  if (m_metrics != nullptr) m_metrics->feed_line(visible, now);
-  if (m_events.valid()) {
-    m_events_pending.append(std::to_string(static_cast<long long>(now * 1000))).push_back('\t');
-    m_events_pending.append(visible).push_back('\n');
-  }
+  // Progress bars redraw with '\r': the metric belongs to the last redraw.
+  if (m_metrics != nullptr) m_metrics->feed_line(store::visible_text(line), now);
   if (m_echo == Echo::prefixed) {
     std::string out;
     out.reserve(m_prefix.size() + line.size() + 1);
@@ -84,16 +81,11 @@ void HostLog::emit_line(std::string_view line, double now) {
 }
 
 void HostLog::finish(double now) {
+  if (m_times) m_times->end(m_written, epoch_ms(now));
+  m_times.reset(); // once: later output is not this host's
   if (m_partial.empty()) return;
   emit_line(m_partial, now);
   m_partial.clear();
-  flush_events();
-}
-
-void HostLog::flush_events() {
-  if (m_events_pending.empty()) return;
-  util::write_all(m_events.get(), m_events_pending);
-  m_events_pending.clear();
 }
 
 } // namespace sagerun::runner

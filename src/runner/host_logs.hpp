@@ -1,14 +1,17 @@
 #pragma once
-// Where a host's output goes: its log file byte for byte, the terminal (as is for one host,
-// each line prefixed with the host's name for several, as the SageMaker SDK shows them), the
-// metric extractor line by line, and an events file of timestamped lines
-// ("<milliseconds since the epoch>\t<line>\n", as CloudWatch Logs events are served).
+// Where a host's output goes: its log file byte for byte, with the times it arrived beside it
+// (store/log_events.hpp: what CloudWatch Logs events are served from), the terminal (as is for
+// one host, each line prefixed with the host's name for several, as the SageMaker SDK shows
+// them), and the metric extractor line by line.
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "runner/metrics.hpp"
+#include "store/log_events.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/ring_buffer.hpp"
@@ -21,7 +24,7 @@ class HostLog {
 public:
   // `echo_fd`: where Echo goes (stdout; stderr when stdout carries a result, --output json).
   static Expected<HostLog> open(const std::filesystem::path& file, std::string host, Echo echo,
-                                MetricExtractor* metrics, const std::filesystem::path& events_file = {},
+                                MetricExtractor* metrics, const std::filesystem::path& times_file = {},
                                 int echo_fd = 1);
 
   void write(std::string_view bytes, double now);
@@ -34,16 +37,15 @@ public:
 private:
   void feed_lines(std::string_view bytes, double now);
   void emit_line(std::string_view line, double now);
-  void flush_events();
 
   util::UniqueFd m_file;
-  util::UniqueFd m_events;
+  uint64_t m_written = 0; // the log file's size
+  std::optional<store::LogTimesWriter> m_times;
   std::string m_prefix;
   Echo m_echo = Echo::none;
   int m_echo_fd = 1;
   MetricExtractor* m_metrics = nullptr;
-  std::string m_partial;        // bytes after the last newline (bounded)
-  std::string m_events_pending; // this chunk's events, written in one go
+  std::string m_partial; // bytes after the last newline (bounded)
   util::RingBuffer m_tail{4096};
 };
 

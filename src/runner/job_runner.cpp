@@ -258,7 +258,7 @@ private:
         launch.program.insert(launch.program.end(), m_request.container_arguments.begin(),
                               m_request.container_arguments.end());
       }
-      auto log = HostLog::open(m_folder.log_file(i), store::host_name(i), echo, &*m_metrics, m_folder.events_file(i),
+      auto log = HostLog::open(m_folder.log_file(i), store::host_name(i), echo, &*m_metrics, m_folder.times_file(i),
                                m_context.echo_fd);
       if (!log) return stop_started("InternalServerError: " + log.error().message);
       auto process = m_runtime->start(launch);

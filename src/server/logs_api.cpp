@@ -77,10 +77,11 @@ ApiResult<void> LogsApi::check_group(const json& body) const {
   return {};
 }
 
-std::shared_ptr<EventIndex> LogsApi::index_for(const std::filesystem::path& file) {
+std::shared_ptr<store::LogEvents> LogsApi::index_for(const store::JobFolder& folder, int host) {
+  const auto file = folder.log_file(host);
   std::lock_guard lock(m_mutex);
   auto& index = m_indexes[file.string()];
-  if (!index) index = std::make_shared<EventIndex>(file);
+  if (!index) index = std::make_shared<store::LogEvents>(file, folder.times_file(host));
   return index;
 }
 
@@ -93,9 +94,9 @@ std::optional<LogsApi::Stream> LogsApi::find_stream(const std::string& name) {
   const store::LogSource source{row->name, row->status.creation_time, row->instances};
   for (int host = 0; host < source.instances; ++host) {
     if (log_stream_name(source.name, host, source.creation_time) != name) continue;
-    const auto file = m_store.folder(source.name).events_file(host);
-    if (!std::filesystem::exists(file)) return std::nullopt;
-    auto events = index_for(file);
+    const auto folder = m_store.folder(source.name);
+    if (!store::LogEvents::present(folder.log_file(host))) return std::nullopt;
+    auto events = index_for(folder, host);
     events->refresh();
     return Stream{name, source.creation_time, std::move(events)};
   }
@@ -111,9 +112,9 @@ std::vector<LogsApi::Stream> LogsApi::streams(const std::string& prefix) {
     for (int host = 0; host < source.instances; ++host) {
       const std::string name = log_stream_name(source.name, host, source.creation_time);
       if (!name.starts_with(prefix)) continue;
-      const auto file = m_store.folder(source.name).events_file(host);
-      if (!std::filesystem::exists(file)) continue;
-      auto events = index_for(file);
+      const auto folder = m_store.folder(source.name);
+      if (!store::LogEvents::present(folder.log_file(host))) continue;
+      auto events = index_for(folder, host);
       events->refresh();
       out.push_back(Stream{name, source.creation_time, std::move(events)});
     }
@@ -150,11 +151,11 @@ ApiResult<std::string> LogsApi::describe_log_streams(const json& body) {
     json item = {{"logStreamName", stream.name}, {"creationTime", to_ms(stream.job_creation_time)}};
     int64_t first = 0, last = 0;
     const size_t count = stream.events->size();
-    stream.events->scan(0, EventIndex::Direction::forward, [&](size_t, int64_t timestamp, uint32_t) {
+    stream.events->scan(0, store::LogEvents::Direction::forward, [&](size_t, int64_t timestamp, uint32_t) {
       first = timestamp;
       return false;
     });
-    stream.events->scan(count, EventIndex::Direction::backward, [&](size_t, int64_t timestamp, uint32_t) {
+    stream.events->scan(count, store::LogEvents::Direction::backward, [&](size_t, int64_t timestamp, uint32_t) {
       last = timestamp;
       return false;
     });
@@ -193,7 +194,7 @@ ApiResult<std::string> LogsApi::get_log_events(const json& body) {
   if (auto error = params.error()) return as_logs_error(*error);
   auto stream = find_stream(*stream_name);
   if (!stream) return api_error(400, "ResourceNotFoundException", "The specified log stream does not exist.");
-  const EventIndex& events = *stream->events;
+  const store::LogEvents& events = *stream->events;
   const size_t count = events.size();
 
   Position position{from_head ? 'f' : 'b', from_head ? size_t{0} : count};
@@ -208,7 +209,8 @@ ApiResult<std::string> LogsApi::get_log_events(const json& body) {
   std::vector<size_t> selected;
   std::vector<int64_t> timestamps;
   size_t bytes = 0;
-  const auto direction = position.direction == 'f' ? EventIndex::Direction::forward : EventIndex::Direction::backward;
+  const auto direction =
+      position.direction == 'f' ? store::LogEvents::Direction::forward : store::LogEvents::Direction::backward;
   events.scan(position.index, direction, [&](size_t index, int64_t timestamp, uint32_t length) {
     if (selected.size() >= limit) return false;
     if (!in_range(timestamp)) return true;
@@ -219,11 +221,11 @@ ApiResult<std::string> LogsApi::get_log_events(const json& body) {
     timestamps.push_back(timestamp);
     return true;
   });
-  if (direction == EventIndex::Direction::backward) {
+  if (direction == store::LogEvents::Direction::backward) {
     std::ranges::reverse(selected);
     std::ranges::reverse(timestamps);
   }
-  const auto messages = read_messages(events, selected);
+  const auto messages = store::read_messages(events, selected);
   json list = json::array();
   for (size_t i = 0; i < selected.size(); ++i) {
     list.push_back({{"timestamp", timestamps[i]}, {"message", messages[i]}, {"ingestionTime", timestamps[i]}});

@@ -20,12 +20,18 @@
 #include <nlohmann/json.hpp>
 
 #include "server/api_error.hpp"
-#include "server/log_events.hpp"
+#include "store/log_events.hpp"
 #include "store/store.hpp"
 
 namespace sagerun::server {
 
 inline constexpr std::string_view k_log_group = "/aws/sagemaker/TrainingJobs";
+
+// What CloudWatch Logs returns at most per page: 10,000 events or 1 MiB, each event counting
+// its message and 26 bytes.
+inline constexpr size_t k_max_page_bytes = 1048576;
+inline constexpr size_t k_event_overhead = 26;
+using store::k_max_message;
 
 struct LogsOptions {
   std::string region = "us-east-1";
@@ -47,19 +53,19 @@ private:
   struct Stream {
     std::string name;
     double job_creation_time = 0;
-    std::shared_ptr<EventIndex> events; // refreshed
+    std::shared_ptr<store::LogEvents> events; // refreshed
   };
 
   std::optional<Stream> find_stream(const std::string& name);
   // Every stream whose name starts with `prefix`, sorted by name.
   std::vector<Stream> streams(const std::string& prefix);
-  std::shared_ptr<EventIndex> index_for(const std::filesystem::path& file);
+  std::shared_ptr<store::LogEvents> index_for(const store::JobFolder& folder, int host);
   ApiResult<void> check_group(const nlohmann::json& body) const;
 
   store::Store& m_store;
   LogsOptions m_options;
   std::mutex m_mutex;
-  std::map<std::string, std::shared_ptr<EventIndex>> m_indexes; // by events file
+  std::map<std::string, std::shared_ptr<store::LogEvents>> m_indexes; // by log file
 };
 
 // "<job>/algo-<host>-<epoch>" for host index 0…

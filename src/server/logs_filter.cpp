@@ -100,7 +100,7 @@ ApiResult<std::string> LogsApi::filter_log_events(const json& body) {
         indices.reserve(batch.size());
         for (const auto& c : batch)
           indices.push_back(c.index);
-        auto messages = read_messages(*stream.events, indices);
+        auto messages = store::read_messages(*stream.events, indices);
         for (size_t i = 0; i < batch.size(); ++i) {
           if (matched > limit) break;
           if (!pattern->matches(messages[i])) continue;
@@ -117,20 +117,21 @@ ApiResult<std::string> LogsApi::filter_log_events(const json& body) {
     };
     size_t from = 0;
     if (after && after->stream == stream.name) from = after->index + 1;
-    stream.events->scan(from, EventIndex::Direction::forward, [&](size_t index, int64_t timestamp, uint32_t length) {
-      if (matched > limit) return false;
-      if (!in_range(timestamp)) return true;
-      if (after && after->stream != stream.name &&
-          std::tie(timestamp, stream.name) <= std::tie(after->timestamp, after->stream)) {
-        return true;
-      }
-      batch.push_back({timestamp, s, index, length, {}});
-      if (pattern->empty() ? matched + batch.size() > limit : batch.size() >= 1024) {
-        flush();
-        return matched <= limit;
-      }
-      return true;
-    });
+    stream.events->scan(from, store::LogEvents::Direction::forward,
+                        [&](size_t index, int64_t timestamp, uint32_t length) {
+                          if (matched > limit) return false;
+                          if (!in_range(timestamp)) return true;
+                          if (after && after->stream != stream.name &&
+                              std::tie(timestamp, stream.name) <= std::tie(after->timestamp, after->stream)) {
+                            return true;
+                          }
+                          batch.push_back({timestamp, s, index, length, {}});
+                          if (pattern->empty() ? matched + batch.size() > limit : batch.size() >= 1024) {
+                            flush();
+                            return matched <= limit;
+                          }
+                          return true;
+                        });
     flush();
   }
   std::ranges::sort(candidates, [&](const Candidate& a, const Candidate& b) {
@@ -157,7 +158,7 @@ ApiResult<std::string> LogsApi::filter_log_events(const json& body) {
       indices.reserve(indices.size() + owners.size());
       for (const auto* owner : owners)
         indices.push_back(owner->index);
-      auto messages = read_messages(*searched[s].events, indices);
+      auto messages = store::read_messages(*searched[s].events, indices);
       for (size_t i = 0; i < owners.size(); ++i)
         owners[i]->message = std::move(messages[i]);
     }

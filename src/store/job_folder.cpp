@@ -34,7 +34,7 @@ std::string host_name(int host_index) { return "algo-" + std::to_string(host_ind
 
 fs::path JobFolder::log_file(int host_index) const { return path() / "logs" / (host_name(host_index) + ".log"); }
 
-fs::path JobFolder::events_file(int host_index) const { return path() / "logs" / (host_name(host_index) + ".events"); }
+fs::path JobFolder::times_file(int host_index) const { return path() / "logs" / (host_name(host_index) + ".times"); }
 
 Expected<void> JobFolder::create() const {
   if (auto made = util::make_directories(m_root / "jobs"); !made) return made;

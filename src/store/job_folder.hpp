@@ -9,7 +9,7 @@
 //     runner.log       a detached runner's own output
 //     hosts/algo-N/    each host's /opt/ml tree (contract::Paths)
 //     logs/algo-N.log  each host's output, byte for byte
-//     logs/algo-N.events  the same as timestamped lines ("<epoch ms>\t<line>")
+//     logs/algo-N.times   when each part of it arrived (log_events.hpp)
 //     work/            scratch space for packing outputs
 // The request and the status live in the store's index (index.hpp), not here.
 
@@ -41,7 +41,7 @@ public:
   fs::path host_tree(int host_index) const { return path() / "hosts" / host_name(host_index); }
   contract::Paths host_paths(int host_index) const { return contract::Paths(host_tree(host_index)); }
   fs::path log_file(int host_index) const;
-  fs::path events_file(int host_index) const;
+  fs::path times_file(int host_index) const;
 
   // Makes the folder and its parts, with the reserve. The name must be new: an existing folder
   // is refused (ResourceInUse).

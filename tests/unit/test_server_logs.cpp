@@ -1,4 +1,4 @@
-// The CloudWatch Logs side: the events index (partial lines, growth), GetLogEvents' tokens in
+// The CloudWatch Logs side: GetLogEvents' tokens in
 // both directions, FilterLogEvents' interleaving, patterns and paging, DescribeLogStreams.
 
 #include "server/logs_api.hpp"
@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "server/filter_pattern.hpp"
 #include "store/store.hpp"
@@ -17,36 +18,20 @@ namespace {
 
 using nlohmann::json;
 
-void append(const std::filesystem::path& file, const std::string& text) {
-  std::ofstream out(file, std::ios::app | std::ios::binary);
-  out << text;
-}
-
-TEST(EventIndex, IndexesWholeLinesAsTheyArrive) {
-  test::TempDir dir;
-  const auto file = dir.path() / "algo-1.events";
-  EventIndex index(file);
-  index.refresh();
-  EXPECT_EQ(index.size(), 0u);
-  append(file, "1000\tfirst\n2000\tsec");
-  index.refresh();
-  ASSERT_EQ(index.size(), 1u);
-  append(file, "ond\n3000\t\n4000\ttab\tinside\n");
-  index.refresh();
-  ASSERT_EQ(index.size(), 4u);
-  EXPECT_EQ(index.messages(0, 4), (std::vector<std::string>{"first", "second", "", "tab\tinside"}));
-  std::vector<int64_t> stamps;
-  index.scan(4, EventIndex::Direction::backward, [&](size_t, int64_t t, uint32_t) {
-    stamps.push_back(t);
-    return true;
-  });
-  EXPECT_EQ(stamps, (std::vector<int64_t>{4000, 3000, 2000, 1000}));
-  // A line longer than a read chunk.
-  append(file, "5000\t" + std::string(3 << 20, 'x') + "\n6000\tafter\n");
-  index.refresh();
-  ASSERT_EQ(index.size(), 6u);
-  EXPECT_EQ(index.messages(4, 5)[0].size(), 3u << 20);
-  EXPECT_EQ(index.messages(5, 6)[0], "after");
+// Host output as the runner records it: each "<epoch ms>\t<line>\n" of `records` is a line
+// that arrived at that time, appended to the host's log, its time to the times file.
+void append(const store::JobFolder& folder, int host, const std::string& records) {
+  std::filesystem::create_directories(folder.log_file(host).parent_path());
+  std::istringstream lines(records);
+  for (std::string record; std::getline(lines, record);) {
+    const auto tab = record.find('\t');
+    const auto log = folder.log_file(host);
+    const uint64_t size = std::filesystem::exists(log) ? std::filesystem::file_size(log) : 0;
+    auto times = store::LogTimesWriter::open(folder.times_file(host), size);
+    ASSERT_TRUE(times) << times.error().message;
+    times->mark(size, std::stoll(record.substr(0, tab)));
+    std::ofstream(log, std::ios::app | std::ios::binary) << record.substr(tab + 1) << "\n";
+  }
 }
 
 TEST(FilterPattern, TermsPhrasesEitherAndExcluded) {
@@ -82,8 +67,8 @@ protected:
       one += std::to_string(1000 + 2000 * i) + "\tone " + std::to_string(i) + (i == 2 ? " ERROR" : "") + "\n";
       two += std::to_string(2000 + 2000 * i) + "\ttwo " + std::to_string(i) + "\n";
     }
-    append(store->folder("job-a").events_file(0), one);
-    append(store->folder("job-a").events_file(1), two);
+    append(store->folder("job-a"), 0, one);
+    append(store->folder("job-a"), 1, two);
     logs = std::make_unique<LogsApi>(*store, LogsOptions{"us-east-1", "000000000000"});
   }
 
@@ -176,7 +161,7 @@ TEST_F(Logs, GetLogEventsForwardFromTheHead) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"one 0", "one 1", "one 2 ERROR", "one 3", "one 4"}));
   // New lines show up behind the last token.
-  append(store->folder("job-a").events_file(0), "11000\tone 5\n");
+  append(store->folder("job-a"), 0, "11000\tone 5\n");
   body["nextToken"] = token;
   EXPECT_EQ(messages(call("GetLogEvents", body)), (std::vector<std::string>{"one 5"}));
 }
