@@ -13,6 +13,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "aws/crypto.hpp"
 
@@ -277,7 +278,20 @@ INSTANTIATE_TEST_SUITE_P(Aws, AwsSigv4Suite, testing::ValuesIn(suite_cases(every
 INSTANTIATE_TEST_SUITE_P(Aws, AwsSigv4SuiteSignRequest, testing::ValuesIn(suite_cases(normalized)), case_test_name);
 INSTANTIATE_TEST_SUITE_P(Aws, AwsSigv4SuitePresign, testing::ValuesIn(suite_cases(presignable)), case_test_name);
 
+// A clone without the suite beside it (anyone's) skips the suite's cases and says where to get
+// it; CI always has it, so there (CI=true) a missing suite fails.
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(AwsSigv4Suite);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(AwsSigv4SuiteSignRequest);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(AwsSigv4SuitePresign);
+
 TEST(AwsSigv4, SuiteIsPresent) {
+  const char* ci = std::getenv("CI");
+  if (suite_case_names().empty() && (ci == nullptr || std::string_view(ci) != "true")) {
+    GTEST_SKIP() << "AWS's SigV4 test suite is not at " << suite_dir()
+                 << ": its cases are skipped. It is published in github.com/awslabs/aws-c-auth "
+                    "(tests/aws-signing-test-suite/v4); put that folder there or name it in "
+                    "SAGERUN_AWS_SIGNING_SUITE to run them.";
+  }
   EXPECT_GE(suite_case_names().size(), 38u) << "AWS signing test suite missing or incomplete at " << suite_dir();
 }
 
