@@ -7,7 +7,8 @@
 # run/output/<job>/output/model.tar.gz, and the job's status kept in DescribeTrainingJob's shape.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh build
+started=$SECONDS
+scripts/setup.sh --example build
 
 channel=${SAGERUN_EXAMPLE_CHANNEL:-run/digits-data}
 /usr/bin/python3 examples/prepare_tree.py "$channel" --channel-only >/dev/null
@@ -20,3 +21,4 @@ SAGERUN_PYTHON=/usr/bin/python3 build/src/sagerun local \
 job=$(build/src/sagerun list --output json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["TrainingJobSummaries"][0]["TrainingJobName"])')
 echo "== done: SAGERUN_HOME=$SAGERUN_HOME build/src/sagerun describe $job"
 ls -l "run/output/$job/output"
+echo "== quick start done in $((SECONDS - started)) s"
