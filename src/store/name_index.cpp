@@ -7,15 +7,19 @@
 namespace sagerun::store {
 
 Expected<void> NameIndex::catch_up(sqlite::Database& db) {
-  auto select = db.prepare("SELECT sequence, name FROM jobs WHERE sequence > ?1 ORDER BY sequence");
+  // The first time, every name from the names' own index (a few bytes a job, where the table's
+  // rows hold whole statuses); then the rows past the last one taken, by key. Sequences only grow
+  // (one writer at a time, never reused), so none is missed.
+  auto select = m_sequences.empty() ? db.prepare("SELECT sequence, name FROM jobs ORDER BY name")
+                                    : db.prepare("SELECT sequence, name FROM jobs WHERE sequence > ?1");
   if (!select) return std::unexpected(select.error());
-  select->bind(1, m_last_sequence);
+  if (!m_sequences.empty()) select->bind(1, m_last_sequence);
   for (;;) {
     auto step = select->step();
     if (!step) return std::unexpected(step.error());
     if (!*step) break;
-    m_last_sequence = select->integer(0);
-    m_sequences.push_back(m_last_sequence);
+    m_sequences.push_back(select->integer(0));
+    m_last_sequence = std::max(m_last_sequence, m_sequences.back());
     m_starts.push_back(static_cast<uint32_t>(m_names.size()));
     m_names += util::ascii_lower(select->text(1));
     m_names += '\n';

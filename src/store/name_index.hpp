@@ -22,12 +22,12 @@ public:
   // Takes in the rows of `db` added since the last call (every row on the first).
   Expected<void> catch_up(sqlite::Database& db);
   // The sequences of the jobs whose lower-cased name contains `lowered` (lower-case, no '\n'), in
-  // sequence order; nullopt once there are more than `limit` of them.
+  // no particular order; nullopt once there are more than `limit` of them.
   std::optional<std::vector<int64_t>> matching(std::string_view lowered, size_t limit) const;
   size_t size() const { return m_sequences.size(); }
 
 private:
-  std::string m_names;            // "name\n" per job, lower-cased, in sequence order
+  std::string m_names;            // "name\n" per job, lower-cased
   std::vector<uint32_t> m_starts; // where each name starts in m_names
   std::vector<int64_t> m_sequences;
   int64_t m_last_sequence = 0;
