@@ -8,11 +8,13 @@
 # server on a seeded store to its first ListTrainingJobs answer (the restart), per size.
 # Targets at 100,000 jobs: unfiltered and StatusEquals >= 10,000 requests/s with p99 <= 5 ms;
 # NameContains >= 1,000 requests/s.
+# BASELINE=<an older sagerun> runs the same cases against it too, on the same stores ("before").
 #   SAGERUN=build/src/sagerun SEED_TOOL=build/tests/seed_tool bench/server_list.sh
 #   # DURATION=5s CONNECTIONS=16 THREADS=2 SIZES="10 1000 10000 100000" MOTO_SIZES="10 1000"
 source "$(dirname "${BASH_SOURCE[0]}")/server_common.sh"
 command -v wrk >/dev/null || { echo "wrk is required (Debian package wrk)" >&2; exit 1; }
 SEED_TOOL=$(realpath "${SEED_TOOL:-$ROOT/build/tests/seed_tool}")
+BASELINE=${BASELINE:+$(realpath "$BASELINE")}
 [ -x "$SEED_TOOL" ] || { echo "no seed_tool at $SEED_TOOL (ninja -C build seed_tool)" >&2; exit 1; }
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-16}
@@ -45,12 +47,12 @@ for case, body in bodies.items():
 PY
 }
 
-# start_ready STATE PORT: starts `sagerun server` on the store STATE (its pid in $TMP/server.pid)
+# start_ready BINARY STATE PORT: starts `BINARY server` on the store STATE (its pid in $TMP/server.pid)
 # and prints the milliseconds from its start to its first ListTrainingJobs answer, the size of
 # that page, and the milliseconds of the first NameContains after it (which reads every name).
 # Timed in Python, which has boto3 loaded before the server starts.
 start_ready() {
-  "$PY" - "$SAGERUN" "$1" "$2" "$TMP" <<'PY'
+  "$PY" - "$1" "$2" "$3" "$TMP" <<'PY'
 import subprocess, sys, time, boto3
 from botocore.config import Config
 sagerun, state, port, tmp = sys.argv[1:]
@@ -98,15 +100,19 @@ SERVER=http://127.0.0.1:$port
 for size in $SIZES; do
   state=$TMP/state-$size
   echo "--- sagerun, $size jobs: $("$SEED_TOOL" "$state" "$size")"
-  read -r ready listed first_name < <(start_ready "$state" "$port")
-  pid=$(cat "$TMP/server.pid")
-  PIDS+=("$pid")
-  READY[$size]="$ready ms (first page: $listed jobs); the first NameContains then took $first_name ms"
-  echo "ready in ${READY[$size]}"
-  sign_lists sagerun "$SERVER"
-  measure sagerun "$SERVER" "$size" "${CASES[@]}" describe
-  kill "$pid"
-  while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  for label in sagerun ${BASELINE:+before}; do
+    binary=$SAGERUN
+    [ "$label" = before ] && binary=$BASELINE
+    read -r ready listed first_name < <(start_ready "$binary" "$state" "$port")
+    pid=$(cat "$TMP/server.pid")
+    PIDS+=("$pid")
+    READY[$label,$size]="$ready ms (first page: $listed jobs); the first NameContains then took $first_name ms"
+    echo "$label ready in ${READY[$label,$size]}"
+    sign_lists "$label" "$SERVER"
+    measure "$label" "$SERVER" "$size" "${CASES[@]}" describe
+    kill "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  done
 done
 
 if [ -n "$MOTO_SIZES" ]; then
@@ -156,6 +162,15 @@ print('>= 10,000/s, p99 <= 5 ms: ' + ('met' if ${RPS[sagerun,$size,$case]} >= 10
       "${P99[sagerun,$size,$case]}" "$target"
   done
 done
+if [ -n "$BASELINE" ]; then
+  for size in $SIZES; do
+    for case in "${CASES[@]}" describe; do
+      ratio=$("$PY" -c "print('sagerun %.1fx' % (${RPS[sagerun,$size,$case]} / ${RPS[before,$size,$case]}))")
+      printf '%-8s %8s %-8s %12s %10s   %s\n' before "$size" "$case" "${RPS[before,$size,$case]}" \
+        "${P99[before,$size,$case]}" "$ratio"
+    done
+  done
+fi
 for size in $MOTO_SIZES; do
   for case in "${CASES[@]}"; do
     ratio=""
@@ -166,4 +181,8 @@ for size in $MOTO_SIZES; do
   done
 done
 echo
-for size in $SIZES; do echo "start on $size jobs to the first ListTrainingJobs answer: ${READY[$size]}"; done
+for size in $SIZES; do
+  for label in sagerun ${BASELINE:+before}; do
+    echo "$label: start on $size jobs to the first ListTrainingJobs answer: ${READY[$label,$size]}"
+  done
+done
