@@ -2,7 +2,10 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 #include "job/lifecycle.hpp"
@@ -63,11 +66,12 @@ Expected<nlohmann::json> LocalJobs::describe(const std::string& name) {
 }
 
 void LocalJobs::reconcile_all() {
-  auto active = m_store.index().active();
-  if (!active) return;
-  for (const auto& row : *active) {
-    if (wants_runner(row) && !store::is_locked(m_store.folder(row.name).lock_file()))
-      reconcile(m_store, row.name, std::nullopt, m_aborter);
+  // By name only: a listing runs this on every call, and the jobs waiting for capacity (any
+  // number of them) have no runner to lose. reconcile() reads the job again under its lock.
+  auto running = m_store.index().running();
+  if (!running) return;
+  for (const auto& name : *running) {
+    if (!store::is_locked(m_store.folder(name).lock_file())) reconcile(m_store, name, std::nullopt, m_aborter);
   }
 }
 
@@ -123,22 +127,81 @@ Expected<void> LocalJobs::stop(const std::string& name) {
   }
 }
 
-nlohmann::json list_page_json(const store::ListPage& page) {
-  nlohmann::json summaries = nlohmann::json::array();
-  for (const auto& job : page.jobs) {
-    nlohmann::json item = {{"TrainingJobName", job.name},
-                           {"TrainingJobArn", job.arn},
-                           {"CreationTime", job.creation_time},
-                           {"LastModifiedTime", job.last_modified_time},
-                           {"TrainingJobStatus", job::to_string(job.status)},
-                           {"SecondaryStatus", job::to_string(job.secondary_status)}};
-    if (job.end_time) item["TrainingEndTime"] = *job.end_time;
-    summaries.push_back(std::move(item));
+namespace {
+
+// Pieces of ListTrainingJobs' answer written as nlohmann::json would write them, without
+// building its tree: a page is the server's most frequent answer after Describe.
+void append_string(std::string& out, std::string_view text) {
+  const bool plain = std::ranges::all_of(text, [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x80 && c != '"' && c != '\\';
+  });
+  if (!plain) {
+    out += nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
   }
-  nlohmann::json out = {{"TrainingJobSummaries", std::move(summaries)}};
-  if (!page.next_token.empty()) out["NextToken"] = page.next_token;
+  out += '"';
+  out += text;
+  out += '"';
+}
+
+void append_number(std::string& out, double value) {
+  // nlohmann writes the shortest text that reads back, with ".0" on whole numbers, in fixed
+  // notation up to 1e15; epoch seconds are always in that range, anything else is its to write.
+  const double size = std::abs(value);
+  if (!std::isfinite(value) || (size != 0 && (size < 1e-3 || size >= 1e15))) {
+    out += nlohmann::json(value).dump();
+    return;
+  }
+  char buffer[64];
+  const auto written = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+  const std::string_view text(buffer, static_cast<size_t>(written.ptr - buffer));
+  out += text;
+  if (text.find('.') == std::string_view::npos) out += ".0";
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view text) {
+  out += ',';
+  append_string(out, name);
+  out += ':';
+  append_string(out, text);
+}
+
+} // namespace
+
+std::string list_page_text(const store::ListPage& page) {
+  std::string out = "{";
+  out.reserve(64 + page.next_token.size() + page.jobs.size() * 320);
+  if (!page.next_token.empty()) {
+    append_string(out, "NextToken");
+    out += ':';
+    append_string(out, page.next_token);
+    out += ',';
+  }
+  out += "\"TrainingJobSummaries\":[";
+  for (const auto& job : page.jobs) {
+    out += out.back() == '[' ? "{" : ",{";
+    // Keys in nlohmann's order (sorted), so both writers give the same text.
+    append_string(out, "CreationTime");
+    out += ':';
+    append_number(out, job.creation_time);
+    out += ",\"LastModifiedTime\":";
+    append_number(out, job.last_modified_time);
+    append_field(out, "SecondaryStatus", job::to_string(job.secondary_status));
+    if (job.end_time) {
+      out += ",\"TrainingEndTime\":";
+      append_number(out, *job.end_time);
+    }
+    append_field(out, "TrainingJobArn", job.arn);
+    append_field(out, "TrainingJobName", job.name);
+    append_field(out, "TrainingJobStatus", job::to_string(job.status));
+    out += '}';
+  }
+  out += "]}";
   return out;
 }
+
+nlohmann::json list_page_json(const store::ListPage& page) { return nlohmann::json::parse(list_page_text(page)); }
 
 nlohmann::json describe_json(const store::JobRow& row) {
   return job::describe_json(job::read_checked_request(row.request), row.status);

@@ -66,7 +66,9 @@ private:
   UploadAborter* m_aborter;
 };
 
-// ListTrainingJobs' and DescribeTrainingJob's answers.
+// ListTrainingJobs' and DescribeTrainingJob's answers; list_page_text is list_page_json's text
+// (json::dump's), written directly.
+std::string list_page_text(const store::ListPage& page);
 nlohmann::json list_page_json(const store::ListPage& page);
 nlohmann::json describe_json(const store::JobRow& row);
 

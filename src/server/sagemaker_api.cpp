@@ -70,7 +70,7 @@ ApiResult<std::string> SageMakerApi::list_training_jobs(const nlohmann::json& bo
   if (!query) return std::unexpected(query.error());
   auto page = m_jobs.list(*query);
   if (!page) return std::unexpected(to_api_error(page.error()));
-  return json_text(jobs::list_page_json(*page));
+  return jobs::list_page_text(*page);
 }
 
 ApiResult<std::string> SageMakerApi::stop_training_job(const nlohmann::json& body) {

@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (creation_time, name);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, creation_time, name);
+CREATE INDEX IF NOT EXISTS jobs_by_status_name ON jobs (status, name);
 CREATE INDEX IF NOT EXISTS jobs_active ON jobs (sequence) WHERE status IN ('InProgress', 'Stopping');
 )sql";
 
@@ -40,6 +41,11 @@ constexpr std::string_view k_columns =
     "jobs.sequence, name, origin, instances, stop_requested, status_json, requests.request";
 
 std::string dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Up to this many NameContains matches, the page is read from their rows (by sequence, then
+// sorted); beyond, the matches are common enough that SQLite's ordered scan, testing each
+// name, fills a page within a few thousand rows.
+constexpr size_t k_rare_matches = 1000;
 
 util::Error bad_token(std::string message) { return job::validation_error(std::move(message)); }
 
@@ -127,6 +133,20 @@ Expected<void> Index::insert(JobRow& row) {
   std::lock_guard lock(m_mutex);
   auto transaction = sqlite::Transaction::begin(m_db);
   if (!transaction) return std::unexpected(transaction.error());
+  if (auto inserted = insert_row(row); !inserted) return inserted;
+  return transaction->commit();
+}
+
+Expected<void> Index::insert_all(std::vector<JobRow>& rows) {
+  std::lock_guard lock(m_mutex);
+  auto transaction = sqlite::Transaction::begin(m_db);
+  if (!transaction) return std::unexpected(transaction.error());
+  for (auto& row : rows)
+    if (auto inserted = insert_row(row); !inserted) return inserted;
+  return transaction->commit();
+}
+
+Expected<void> Index::insert_row(JobRow& row) {
   auto insert_job = m_db.prepare(
       "INSERT INTO jobs (name, arn, origin, instances, creation_time, last_modified_time, end_time, status, "
       "secondary_status, stop_requested, status_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
@@ -151,8 +171,7 @@ Expected<void> Index::insert(JobRow& row) {
   auto insert_request = m_db.prepare("INSERT INTO requests (sequence, request) VALUES (?1, ?2)");
   if (!insert_request) return std::unexpected(insert_request.error());
   insert_request->bind(1, row.sequence).bind(2, dump(row.request));
-  if (auto done = insert_request->run(); !done) return done;
-  return transaction->commit();
+  return insert_request->run();
 }
 
 Expected<void> Index::write_status(const std::string& name, const job::TrainingJobStatus& status) {
@@ -251,6 +270,21 @@ Expected<std::vector<JobRow>> Index::active() {
                      true);
 }
 
+Expected<std::vector<std::string>> Index::running() {
+  std::lock_guard lock(m_mutex);
+  auto select = m_db.prepare("SELECT name FROM jobs WHERE status IN ('InProgress', 'Stopping') AND "
+                             "secondary_status != 'Pending' ORDER BY sequence");
+  if (!select) return std::unexpected(select.error());
+  std::vector<std::string> names;
+  for (;;) {
+    auto step = select->step();
+    if (!step) return std::unexpected(step.error());
+    if (!*step) break;
+    names.push_back(select->text(0));
+  }
+  return names;
+}
+
 Expected<std::vector<LogSource>> Index::log_sources(const std::string& prefix) {
   std::string pattern;
   for (const char c : prefix) {
@@ -271,6 +305,17 @@ Expected<std::vector<LogSource>> Index::log_sources(const std::string& prefix) {
     if (source.name.starts_with(prefix)) sources.push_back(std::move(source)); // LIKE ignores case
   }
   return sources;
+}
+
+Expected<std::optional<std::string>> Index::rare_matches(const std::string& lowered) {
+  if (lowered.find('\n') != std::string::npos) return std::nullopt; // the buffer's separator
+  if (auto caught_up = m_names.catch_up(m_db); !caught_up) return std::unexpected(caught_up.error());
+  const auto found = m_names.matching(lowered, k_rare_matches);
+  if (!found) return std::nullopt;
+  std::string array = "[";
+  for (const int64_t sequence : *found)
+    array += (array.size() > 1 ? "," : "") + std::to_string(sequence);
+  return array + "]";
 }
 
 Expected<ListPage> Index::list(const ListQuery& query) {
@@ -297,10 +342,20 @@ Expected<ListPage> Index::list(const ListQuery& query) {
     key_columns = "(creation_time, name)";
     break;
   }
-  std::string sql = "SELECT name, arn, status, secondary_status, creation_time, last_modified_time, end_time "
-                    "FROM jobs WHERE 1";
-  // Parameters by number: ?1 name, ?2 status, ?3–?6 times, ?7–?9 the token's key.
-  if (query.name_contains) sql += " AND instr(lower(name), lower(?1)) > 0";
+  std::lock_guard lock(m_mutex);
+  // Parameters by number: ?1 name, ?2 status, ?3–?6 times, ?7–?9 the token's key, ?10 the
+  // limit, ?11 the sequences of the jobs whose names match (a JSON array).
+  std::optional<std::string> matches;
+  if (query.name_contains) {
+    auto found = rare_matches(util::ascii_lower(*query.name_contains));
+    if (!found) return std::unexpected(found.error());
+    matches = std::move(*found);
+  }
+  std::string sql = "SELECT name, arn, status, secondary_status, creation_time, last_modified_time, end_time FROM ";
+  // CROSS JOIN: the matches drive the loop, each job read by its key, whatever the order.
+  sql +=
+      matches ? "json_each(?11) AS matches CROSS JOIN jobs ON jobs.sequence = matches.value WHERE 1" : "jobs WHERE 1";
+  if (query.name_contains && !matches) sql += " AND instr(lower(name), lower(?1)) > 0";
   if (query.status_equals) sql += " AND status = ?2";
   if (query.creation_after) sql += " AND creation_time > ?3";
   if (query.creation_before) sql += " AND creation_time < ?4";
@@ -324,10 +379,12 @@ Expected<ListPage> Index::list(const ListQuery& query) {
   }
   sql += " ORDER BY " + ordering + " LIMIT ?10";
 
-  std::lock_guard lock(m_mutex);
   auto select = m_db.prepare(sql);
   if (!select) return std::unexpected(select.error());
-  if (query.name_contains) select->bind(1, *query.name_contains);
+  if (matches)
+    select->bind(11, *matches);
+  else if (query.name_contains)
+    select->bind(1, *query.name_contains);
   if (query.status_equals) select->bind(2, job::to_string(*query.status_equals));
   if (query.creation_after) select->bind(3, *query.creation_after);
   if (query.creation_before) select->bind(4, *query.creation_before);

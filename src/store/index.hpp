@@ -2,7 +2,8 @@
 // The store's index: one SQLite database per store (<root>/jobs.db, WAL) with a row per job —
 // local and server jobs alike — holding its request (as validated when it came in) and its
 // status in DescribeTrainingJob's terms. Listings run on ordered indexes, so a page costs
-// O(page), whatever the number of jobs. Several processes share it (runners, the CLI, the
+// O(page), whatever the number of jobs, filters included but for NameContains: that one reads
+// the names in memory (name_index.hpp), then the page's rows. Several processes share it (runners, the CLI, the
 // server); within one, calls are serialised.
 //
 // Who writes what: insert() the job's creator; write_status() only through StatusWriter, by the
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "job/status.hpp"
+#include "store/name_index.hpp"
 #include "store/sqlite.hpp"
 #include "util/error.hpp"
 
@@ -91,11 +93,16 @@ public:
 
   // Adds a job; ResourceInUse (error code) when a job of that name exists, in any case.
   Expected<void> insert(JobRow& row);
+  // Adds many jobs in one transaction (a store carried over, a benchmark's seed): all or none.
+  Expected<void> insert_all(std::vector<JobRow>& rows);
   std::optional<JobRow> find(const std::string& name);
   std::optional<StatusVersion> status_version(const std::string& name);
   Expected<ListPage> list(const ListQuery& query);
   // Jobs not yet ended, in creation order (for reconciliation and the scheduler).
   Expected<std::vector<JobRow>> active();
+  // The names of the jobs a runner should be running now (active, not waiting for capacity), in
+  // creation order: what a listing checks for dead runners, read without parsing a status.
+  Expected<std::vector<std::string>> running();
   Expected<void> request_stop(const std::string& name);
   // The jobs whose names start with `prefix` (case as given), by name.
   Expected<std::vector<LogSource>> log_sources(const std::string& prefix);
@@ -108,11 +115,17 @@ public:
 
 private:
   explicit Index(sqlite::Database db) : m_db(std::move(db)) {}
+  // Within a transaction, under m_mutex.
+  Expected<void> insert_row(JobRow& row);
   Expected<JobRow> read_row(sqlite::Statement& select, bool with_request);
   Expected<std::vector<JobRow>> select_rows(const std::string& sql, bool with_request);
+  // Under m_mutex: the sequences of the jobs whose names contain `lowered`, as a JSON array, when
+  // there are few; nullopt when SQLite should test every name itself.
+  Expected<std::optional<std::string>> rare_matches(const std::string& lowered);
 
   std::mutex m_mutex;
   sqlite::Database m_db;
+  NameIndex m_names; // filled on the first NameContains
 };
 
 std::string_view to_string(Origin origin);

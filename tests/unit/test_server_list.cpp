@@ -7,6 +7,7 @@
 #include "jobs/local_jobs.hpp"
 #include "store/index.hpp"
 #include "test_support.hpp"
+#include "util/text.hpp"
 
 #include <gtest/gtest.h>
 
@@ -201,6 +202,143 @@ TEST_F(ListTest, ForgedTokensOfWrongTypesAreRefused) {
   auto page = index->list(*query);
   ASSERT_TRUE(page) << page.error().message;
   EXPECT_EQ(page->jobs.size(), 2U); // Beta-2 and alpha-1, older than alpha-3
+}
+
+// Past a thousand matches NameContains is SQLite's scan; below, the page is read from the rows
+// the names in memory point at. Both give the same pages, tokens and filters, in every order,
+// and a job added between pages, or a status written, is seen at once.
+class LargeListTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto opened = store::Index::open(dir.path() / "jobs.db");
+    ASSERT_TRUE(opened) << opened.error().message;
+    index = std::move(*opened);
+    std::vector<store::JobRow> rows;
+    for (int i = 0; i < 1200; ++i) {
+      // Every 100th job is rare; creation times repeat in pairs, so the names break ties.
+      const std::string name = (i % 100 == 0 ? "Rare-" : "common-") + std::to_string(i);
+      store::JobRow row;
+      row.name = name;
+      row.status = job::new_status(name, "arn:" + name, 1000 + i / 2);
+      job::advance(row.status, job::SecondaryStatus::training, 1000 + i / 2 + 0.5);
+      if (i % 3 == 0) job::complete(row.status, 2000 + i);
+      if (i % 3 == 1) job::fail(row.status, "x", 2000 + i);
+      rows.push_back(std::move(row));
+    }
+    ASSERT_TRUE(index->insert_all(rows));
+  }
+
+  json list(const json& body) {
+    auto query = parse_list_query(body);
+    EXPECT_TRUE(query) << query.error().message;
+    auto page = index->list(*query);
+    EXPECT_TRUE(page) << page.error().message;
+    return page ? jobs::list_page_json(*page) : json::object();
+  }
+
+  // Every page of the listing, followed by its tokens.
+  std::vector<std::string> all_pages(json body, int max_results) {
+    std::vector<std::string> out;
+    body["MaxResults"] = max_results;
+    for (int pages = 0; pages < 2000; ++pages) {
+      const auto page = list(body);
+      for (auto& name : names(page))
+        out.push_back(name);
+      if (!page.contains("NextToken")) break;
+      body["NextToken"] = page["NextToken"];
+    }
+    return out;
+  }
+
+  // The same listing worked out here, from the jobs' names, statuses and times.
+  std::vector<std::string> expected(const std::string& contains, const char* sort_by, bool ascending,
+                                    const char* status = nullptr) {
+    auto every = all_pages({{"SortBy", sort_by}, {"SortOrder", ascending ? "Ascending" : "Descending"}}, 100);
+    std::vector<std::string> out;
+    for (const auto& name : every) {
+      if (util::ascii_lower(name).find(util::ascii_lower(contains)) == std::string::npos) continue;
+      if (status != nullptr) {
+        const auto row = index->find(name);
+        if (!row || job::to_string(row->status.status) != status) continue;
+      }
+      out.push_back(name);
+    }
+    return out;
+  }
+
+  test::TempDir dir;
+  std::unique_ptr<store::Index> index;
+};
+
+TEST_F(LargeListTest, RareAndCommonNameMatchesPageAlikeInEveryOrder) {
+  for (const char* contains : {"RARE", "common-1", "-"}) {
+    for (const char* sort_by : {"CreationTime", "Name", "Status"}) {
+      for (const bool ascending : {true, false}) {
+        const json body = {
+            {"NameContains", contains}, {"SortBy", sort_by}, {"SortOrder", ascending ? "Ascending" : "Descending"}};
+        EXPECT_EQ(all_pages(body, 5), expected(contains, sort_by, ascending)) << contains << " " << sort_by;
+      }
+    }
+  }
+  EXPECT_EQ(expected("rare", "Name", true).size(), 12u);
+  EXPECT_EQ(expected("-", "Name", true).size(), 1200u); // the scan, past the limit
+}
+
+TEST_F(LargeListTest, RareMatchesCombineWithTheOtherFilters) {
+  EXPECT_EQ(all_pages({{"NameContains", "rare"}, {"StatusEquals", "Failed"}}, 3),
+            expected("rare", "CreationTime", false, "Failed"));
+  EXPECT_EQ(names(list({{"NameContains", "rare"}, {"CreationTimeAfter", 1449}, {"CreationTimeBefore", 1500}})),
+            (std::vector<std::string>{"Rare-900"}));
+  EXPECT_EQ(names(list({{"NameContains", "rare-1"}, {"LastModifiedTimeAfter", 2950}})),
+            (std::vector<std::string>{"Rare-1000"}));
+}
+
+TEST_F(LargeListTest, AJobAddedOrMovedBetweenPagesIsSeenAndShiftsNothing) {
+  const auto first = list({{"NameContains", "rare"}, {"MaxResults", 4}});
+  EXPECT_EQ(names(first), (std::vector<std::string>{"Rare-1100", "Rare-1000", "Rare-900", "Rare-800"}));
+  insert(*index, {"rare-newest", "arn:n", job::JobStatus::in_progress, 5000, 5000});
+  const auto second = list({{"NameContains", "rare"}, {"MaxResults", 4}, {"NextToken", first["NextToken"]}});
+  EXPECT_EQ(names(second), (std::vector<std::string>{"Rare-700", "Rare-600", "Rare-500", "Rare-400"}));
+  EXPECT_EQ(names(list({{"NameContains", "RARE"}, {"MaxResults", 1}})), (std::vector<std::string>{"rare-newest"}));
+
+  // A status written moves the job from one StatusEquals listing to another.
+  const auto in_progress = json{{"StatusEquals", "InProgress"}, {"NameContains", "newest"}};
+  EXPECT_EQ(names(list(in_progress)), (std::vector<std::string>{"rare-newest"}));
+  auto row = index->find("rare-newest");
+  ASSERT_TRUE(row);
+  job::complete(row->status, 6000);
+  ASSERT_TRUE(index->write_status("rare-newest", row->status));
+  EXPECT_EQ(names(list(in_progress)), std::vector<std::string>{});
+  EXPECT_EQ(names(list({{"StatusEquals", "Completed"}, {"MaxResults", 1}})), (std::vector<std::string>{"rare-newest"}));
+  EXPECT_EQ(names(list({{"StatusEquals", "Completed"}, {"SortBy", "Name"}, {"MaxResults", 1}})),
+            (std::vector<std::string>{"rare-newest"}));
+}
+
+// The page's text is what nlohmann::json would write for the same answer.
+TEST(ListPageText, IsTheTextOfTheAnswersTree) {
+  store::ListPage page;
+  page.jobs.push_back({"a-1", "arn:aws:sagemaker:us-east-1:0:training-job/a-1", job::JobStatus::completed,
+                       job::SecondaryStatus::completed, 1764632096.123456, 1764632100.0, 1764632100.5});
+  page.jobs.push_back(
+      {"b-2", "arn:\"odd\"\n\xff", job::JobStatus::in_progress, job::SecondaryStatus::training, 0, 1e-7, std::nullopt});
+  page.jobs.push_back({"c-3", "arn:c", job::JobStatus::stopped, job::SecondaryStatus::stopped, 1e15, 12.5, 3e20});
+  page.next_token = "dG9rZW4=";
+  json summaries = json::array();
+  for (const auto& job : page.jobs) {
+    json item = {{"TrainingJobName", job.name},
+                 {"TrainingJobArn", job.arn},
+                 {"CreationTime", job.creation_time},
+                 {"LastModifiedTime", job.last_modified_time},
+                 {"TrainingJobStatus", job::to_string(job.status)},
+                 {"SecondaryStatus", job::to_string(job.secondary_status)}};
+    if (job.end_time) item["TrainingEndTime"] = *job.end_time;
+    summaries.push_back(item);
+  }
+  const json tree = {{"TrainingJobSummaries", summaries}, {"NextToken", page.next_token}};
+  EXPECT_EQ(jobs::list_page_text(page), tree.dump(-1, ' ', false, json::error_handler_t::replace));
+  page.next_token.clear();
+  page.jobs.clear();
+  EXPECT_EQ(jobs::list_page_text(page), R"({"TrainingJobSummaries":[]})");
 }
 
 } // namespace

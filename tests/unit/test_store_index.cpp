@@ -113,6 +113,29 @@ TEST(StoreIndex, LogSourcesByPrefixMatchTheCaseGiven) {
   EXPECT_TRUE((*index)->log_sources("job_")->empty()); // '_' is no wildcard
 }
 
+// What a listing checks for dead runners: the jobs that should have one, not those waiting for
+// capacity or ended. Many rows in one transaction, or none when one of them is refused.
+TEST(StoreIndex, RunningJobsAndRowsInsertedTogether) {
+  test::TempDir dir;
+  auto index = Index::open(dir.path() / "jobs.db");
+  ASSERT_TRUE(index);
+  std::vector<JobRow> rows = {row("waiting"), row("starting"), row("stopping"), row("ended")};
+  job::advance(rows[1].status, job::SecondaryStatus::starting, 1700000001);
+  job::advance(rows[2].status, job::SecondaryStatus::training, 1700000001);
+  job::begin_stopping(rows[2].status, 1700000002);
+  job::complete(rows[3].status, 1700000003);
+  ASSERT_TRUE((*index)->insert_all(rows));
+  EXPECT_LT(rows[0].sequence, rows[3].sequence);
+  EXPECT_EQ(*(*index)->running(), (std::vector<std::string>{"starting", "stopping"}));
+  EXPECT_EQ((*index)->active()->size(), 3u);
+
+  std::vector<JobRow> refused = {row("fine"), row("STARTING")};
+  const auto inserted = (*index)->insert_all(refused);
+  ASSERT_FALSE(inserted);
+  EXPECT_EQ(inserted.error().code, "ResourceInUse");
+  EXPECT_FALSE((*index)->find("fine")) << "all or none";
+}
+
 TEST(StoreFolder, CreatesItsPartsAndAReserve) {
   test::TempDir dir;
   const JobFolder folder(dir.path(), "j");
