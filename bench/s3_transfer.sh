@@ -8,7 +8,7 @@
 # large set, and ahead of the CLI and of rclone (the better of its defaults and --transfers 16)
 # on every case.
 #   SAGERUN=build/src/sagerun bench/s3_transfer.sh
-#   SERVERS="moto" SETS="small" RUNS=1 BEFORE=/path/to/older/sagerun bench/s3_transfer.sh
+#   SERVERS="moto" SETS="small" RUNS=1 WARMUP=0 BEFORE=/path/to/older/sagerun bench/s3_transfer.sh
 # s3rver comes from npm, installed once under $BENCH_CACHE (default ~/.cache/sagerun-bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,7 @@ BEFORE=${BEFORE:-} # an older sagerun measured beside this one
 AWS_CLI=${AWS_CLI:-/usr/bin/aws}
 RCLONE=${RCLONE:-rclone}
 RUNS=${RUNS:-3}
+WARMUP=${WARMUP:-1}
 SERVERS=${SERVERS:-moto s3rver}
 SETS=${SETS:-large small}
 BENCH_CACHE=${BENCH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sagerun-bench}
@@ -63,7 +64,9 @@ start_server() { # NAME: starts it on a free port, sets ENDPOINT
   ENDPOINT=http://127.0.0.1:$port
   case $1 in
   moto) "$PY" -m moto.server -H 127.0.0.1 -p "$port" >"$TMP/server.log" 2>&1 & ;;
-  s3rver) rm -rf "$TMP/s3rver.d" && node "$S3RVER" -d "$TMP/s3rver.d" -a 127.0.0.1 -p "$port" --silent \
+  # s3rver 3.7 makes listing continuation tokens with DES, which Node's OpenSSL 3 keeps in its
+  # legacy provider: without it every listing past 1,000 keys answers 500.
+  s3rver) rm -rf "$TMP/s3rver.d" && NODE_OPTIONS=--openssl-legacy-provider node "$S3RVER" -d "$TMP/s3rver.d" -a 127.0.0.1 -p "$port" --silent \
     --no-vhost-buckets >"$TMP/server.log" 2>&1 & ;;
   esac
   SERVER_PID=$!
@@ -113,7 +116,7 @@ PY
       args+=(-n curl-1 "curl -s -K $curl_file")
       for n in 4 8 16; do args+=(-n "curl-$n" "curl -s --parallel --parallel-max $n -K $curl_file"); done
       echo "$server $set $direction ($(cut -d' ' -f1-3 /proc/loadavg))"
-      hyperfine --runs "$RUNS" --warmup 1 --prepare "$prepare" --export-json "$TMP/$server-$set-$direction.json" \
+      hyperfine --runs "$RUNS" --warmup "$WARMUP" --prepare "$prepare" --export-json "$TMP/$server-$set-$direction.json" \
         "${args[@]}" >"$TMP/hyperfine.log" 2>&1 || { cat "$TMP/hyperfine.log" >&2; exit 1; }
     done
   done
