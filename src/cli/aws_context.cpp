@@ -19,7 +19,8 @@ Expected<S3Context> make_s3_context(const AwsFlags& flags, const util::EnvMap& e
 void add_transfer_flags(CLI::App& app, TransferFlags& flags) {
   app.add_option("--concurrency", flags.concurrency, "requests in flight at once")->check(CLI::Range(1, 64));
   app.add_option("--part-size", flags.part_size_mib,
-                 "multipart part size and download range size in MiB (5 to 5120; default 8 up, 64 down)")
+                 "smallest multipart part (parts grow with the file) and download range size in MiB (5 to 5120; "
+                 "default 8 up, 64 down)")
       ->check(CLI::Range(5.0, 5120.0));
   app.add_flag("--quiet,-q", flags.quiet, "print nothing but errors");
 }

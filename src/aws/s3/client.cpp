@@ -6,6 +6,7 @@
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <utility>
 
 #include "aws/crypto.hpp"
 #include "aws/errors.hpp"
@@ -203,7 +204,9 @@ Expected<ObjectInfo> Client::download(const std::string& bucket, const std::stri
   if (!file) return std::unexpected(file.error());
   Md5 md5;
   std::optional<util::Error> write_error;
+  bool first_attempt = true; // the new temporary is empty: only a retry has to empty it
   const auto restart = [&] {
+    if (std::exchange(first_attempt, false)) return;
     if (auto emptied = file->truncate(); !emptied) write_error = emptied.error();
     md5 = Md5();
   };

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -117,6 +118,18 @@ std::time_t mtime_of(const fs::path& path) {
 
 } // namespace
 
+uint64_t upload_part_size(uint64_t file_size, uint64_t base, int concurrency) {
+  constexpr uint64_t mib = 1ull << 20;
+  constexpr uint64_t shared_cap = 64 * mib;
+  constexpr uint64_t max_parts = 10000;
+  constexpr uint64_t max_part = 5ull << 30;
+  const auto round_up = [](uint64_t bytes, uint64_t unit) { return (bytes + unit - 1) / unit * unit; };
+  const uint64_t shared =
+      std::min(shared_cap, round_up(file_size / static_cast<uint64_t>(std::max(1, concurrency)), mib));
+  const uint64_t fitting = round_up((file_size + max_parts - 1) / max_parts, mib);
+  return std::min(max_part, std::max({base, shared, fitting}));
+}
+
 std::string join_key(const std::string& prefix, const std::string& relative) {
   if (prefix.empty()) return relative;
   return prefix.ends_with("/") ? prefix + relative : prefix + "/" + relative;
@@ -125,7 +138,9 @@ std::string join_key(const std::string& prefix, const std::string& relative) {
 struct Manager::Multipart {
   const UploadItem* item;
   std::string upload_id; // empty until opened, and again once completed or aborted
+  uint64_t part_size = 0;
   std::vector<s3::PartInfo> parts;
+  size_t parts_left = 0; // under the parts mutex: the worker that sends the last one completes
 };
 
 // Aborts every multipart upload still open, so a failed transfer leaves nothing on the server;
@@ -154,24 +169,20 @@ Expected<void> Manager::open_multiparts(const std::string& bucket, std::vector<M
       if (auto recorded = m_options.observer->opened(bucket, upload.item->key, *id); !recorded)
         return std::unexpected(recorded.error());
     }
-    upload.parts.resize((upload.item->size + m_options.part_size - 1) / m_options.part_size);
+    upload.part_size = upload_part_size(upload.item->size, m_options.part_size, m_options.concurrency);
+    // An empty file (with a zero threshold) is one empty part: S3 wants at least one.
+    upload.parts.resize(std::max<uint64_t>(1, (upload.item->size + upload.part_size - 1) / upload.part_size));
+    upload.parts_left = upload.parts.size();
   }
   return {};
 }
 
-Expected<void> Manager::complete_multiparts(const std::string& bucket, std::vector<Multipart>& uploads) {
-  std::vector<Task> completions;
-  completions.reserve(uploads.size());
-  for (auto& upload : uploads) {
-    completions.push_back([&, &upload = upload]() -> Expected<void> {
-      auto etag = m_client.complete_multipart(bucket, upload.item->key, upload.upload_id, upload.parts);
-      if (!etag) return std::unexpected(etag.error());
-      if (m_options.observer != nullptr) m_options.observer->closed(upload.upload_id);
-      upload.upload_id.clear();
-      return {};
-    });
-  }
-  return run_parallel(completions, m_options.concurrency);
+Expected<void> Manager::complete_multipart(const std::string& bucket, Multipart& upload) {
+  auto etag = m_client.complete_multipart(bucket, upload.item->key, upload.upload_id, upload.parts);
+  if (!etag) return std::unexpected(etag.error());
+  if (m_options.observer != nullptr) m_options.observer->closed(upload.upload_id);
+  upload.upload_id.clear();
+  return {};
 }
 
 Expected<Stats> Manager::upload_file(const fs::path& file, const std::string& bucket, const std::string& key) {
@@ -212,8 +223,10 @@ Expected<Stats> Manager::upload_folder(const fs::path& folder, const std::string
   return stats;
 }
 
-// Opens the multipart uploads, sends every small file and every part on one pool, then
-// completes the uploads — or aborts them all, so nothing stays open.
+// Opens the multipart uploads, then sends on one pool the parts of the large files, largest file
+// first, and after them the small files. The worker that sends a file's last part completes its
+// upload right away, so the server assembles it while the small files still go instead of after
+// them. On failure every upload still open is aborted, so nothing stays open.
 Expected<Stats> Manager::upload_all(const std::string& bucket, const std::vector<UploadItem>& items) {
   uint64_t total = 0;
   for (const auto& item : items)
@@ -221,38 +234,46 @@ Expected<Stats> Manager::upload_all(const std::string& bucket, const std::vector
   Progress progress(m_options.progress, total);
 
   std::vector<Multipart> multiparts;
-  std::vector<Task> tasks;
+  std::vector<const UploadItem*> singles;
   for (const auto& item : items) {
     if (item.size >= m_options.multipart_threshold) {
-      multiparts.push_back({&item, "", {}});
-      continue;
+      multiparts.push_back({&item, "", 0, {}, 0});
+    } else {
+      singles.push_back(&item);
     }
-    tasks.push_back([&, &item = item]() -> Expected<void> {
-      auto etag = m_client.put(bucket, item.key, FileRange{item.file.string(), 0, item.size});
-      if (!etag) return std::unexpected(etag.error());
-      progress.add(item.size);
-      return {};
-    });
   }
+  std::stable_sort(multiparts.begin(), multiparts.end(),
+                   [](const Multipart& a, const Multipart& b) { return a.item->size > b.item->size; });
   auto sent = open_multiparts(bucket, multiparts);
+  std::vector<Task> tasks;
   std::mutex parts_mutex;
   for (auto& upload : multiparts) {
     for (size_t i = 0; sent && i < upload.parts.size(); ++i) {
       tasks.push_back([&, &upload = upload, i]() -> Expected<void> {
-        const uint64_t offset = i * m_options.part_size;
-        const uint64_t length = std::min<uint64_t>(m_options.part_size, upload.item->size - offset);
+        const uint64_t offset = i * upload.part_size;
+        const uint64_t length = std::min<uint64_t>(upload.part_size, upload.item->size - offset);
         auto part = m_client.upload_part(bucket, upload.item->key, upload.upload_id, static_cast<int>(i + 1),
                                          FileRange{upload.item->file.string(), offset, length});
         if (!part) return std::unexpected(part.error());
-        std::lock_guard lock(parts_mutex);
-        upload.parts[i] = std::move(*part);
         progress.add(length);
-        return {};
+        {
+          std::lock_guard lock(parts_mutex);
+          upload.parts[i] = std::move(*part);
+          if (--upload.parts_left > 0) return {};
+        }
+        return complete_multipart(bucket, upload);
       });
     }
   }
+  for (const auto* item : singles) {
+    tasks.push_back([&, item]() -> Expected<void> {
+      auto etag = m_client.put(bucket, item->key, FileRange{item->file.string(), 0, item->size});
+      if (!etag) return std::unexpected(etag.error());
+      progress.add(item->size);
+      return {};
+    });
+  }
   if (sent) sent = run_parallel(tasks, m_options.concurrency);
-  if (sent) sent = complete_multiparts(bucket, multiparts);
   if (!sent) {
     abort_open(bucket, multiparts);
     return std::unexpected(sent.error());
@@ -302,9 +323,12 @@ Expected<Stats> Manager::download_objects(const std::string& bucket,
 
 Expected<Stats> Manager::download_all(const std::string& bucket, const std::vector<DownloadItem>& items) {
   uint64_t total = 0;
+  fs::path made_last; // listings come sorted: a folder's files follow each other
   for (const auto& item : items) {
     total += item.object.size;
-    if (auto made = util::make_directories(item.file.parent_path()); !made) return std::unexpected(made.error());
+    if (item.file.parent_path() == made_last) continue;
+    made_last = item.file.parent_path();
+    if (auto made = util::make_directories(made_last); !made) return std::unexpected(made.error());
   }
   Progress progress(m_options.progress, total);
 

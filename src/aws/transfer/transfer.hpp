@@ -24,6 +24,7 @@ public:
 };
 
 struct Options {
+  // The smallest part of a multipart upload; a file's parts grow from it (upload_part_size).
   uint64_t part_size = 8ull << 20;           // as the AWS CLI's multipart_chunksize
   uint64_t multipart_threshold = 8ull << 20; // as the AWS CLI's multipart_threshold
   int concurrency = 10;                      // as the AWS CLI's max_concurrent_requests
@@ -74,13 +75,19 @@ private:
   struct Multipart;
   Expected<Stats> upload_all(const std::string& bucket, const std::vector<UploadItem>& items);
   Expected<void> open_multiparts(const std::string& bucket, std::vector<Multipart>& uploads);
-  Expected<void> complete_multiparts(const std::string& bucket, std::vector<Multipart>& uploads);
+  Expected<void> complete_multipart(const std::string& bucket, Multipart& upload);
   void abort_open(const std::string& bucket, std::vector<Multipart>& uploads);
   Expected<Stats> download_all(const std::string& bucket, const std::vector<DownloadItem>& items);
 
   s3::Client& m_client;
   Options m_options;
 };
+
+// The part size for a multipart upload of `file_size` bytes, in whole MiB: at least `base`, and
+// large enough that the file takes about `concurrency` parts, up to 64 MiB a part (fewer, larger
+// requests cost client and server less per byte, and the workers still share the file); then
+// grown so the file fits in S3's 10,000 parts, and capped at S3's 5 GiB part limit.
+uint64_t upload_part_size(uint64_t file_size, uint64_t base, int concurrency);
 
 // "prefix" joined with a relative path the way S3 keys are: "a/b" + "c/d" → "a/b/c/d".
 std::string join_key(const std::string& prefix, const std::string& relative);
