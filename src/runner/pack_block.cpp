@@ -13,6 +13,8 @@ namespace {
 // What the sampler compresses at the start of each segment: enough for level 1 to find the
 // repeats of text or tables, little enough to cost a few per cent of a segment's coding.
 constexpr size_t k_sample = 4u << 10;
+// Segments after a matched one that are matched without a sample of their own.
+constexpr size_t k_matched_reach = 3;
 // Runs of up to this many literal or stored segments between matched ones are matched.
 constexpr size_t k_max_lone_run = 2;
 // Segments this small are left to libdeflate, whose block headers are cheaper there.
@@ -87,10 +89,13 @@ SegmentKind BlockCoder::choose_segment(std::span<const uint8_t> data, deflate::L
   const auto sample = data.first(std::min(k_sample, data.size()));
   const size_t matched = libdeflate_deflate_compress(m_sampler.get(), sample.data(), sample.size(), m_sample_out.data(),
                                                      m_sample_out.size());
-  if (matched != 0 && static_cast<double>(matched * 8) < entropy_bits(deflate::count_bytes(sample)))
-    return SegmentKind::matched;
+  deflate::ByteCounts counts = deflate::count_bytes(sample);
+  if (matched != 0 && static_cast<double>(matched * 8) < entropy_bits(counts)) return SegmentKind::matched;
   // Literal coding pays where it saves a sixty-fourth over storing.
-  plan = deflate::LiteralBlock(deflate::count_bytes(data));
+  const auto rest = deflate::count_bytes(data.subspan(sample.size()));
+  for (size_t b = 0; b < counts.size(); ++b)
+    counts[b] += rest[b];
+  plan = deflate::LiteralBlock(counts);
   const uint64_t stored = deflate::stored_bytes(data.size());
   return (plan.bits() + 7) / 8 * 64 < stored * 63 ? SegmentKind::literals : SegmentKind::stored;
 }
@@ -99,8 +104,14 @@ std::vector<SegmentKind> BlockCoder::choose(std::span<const uint8_t> in) {
   const size_t segments = segments_of(in.size());
   m_kinds.resize(segments);
   m_plans.resize(segments);
-  for (size_t s = 0; s < segments; ++s)
-    m_kinds[s] = choose_segment(segment(in, s), m_plans[s]);
+  for (size_t s = 0; s < segments;) {
+    const SegmentKind kind = choose_segment(segment(in, s), m_plans[s]);
+    m_kinds[s++] = kind;
+    // Text comes in runs: a matched sample speaks for the segments after it, which saves most
+    // of the sampling there. Were they floats, matching them costs time, not size.
+    for (size_t k = 0; kind == SegmentKind::matched && k < k_matched_reach && s < segments; ++k)
+      m_kinds[s++] = SegmentKind::matched;
+  }
   // A sample is small: a short run between matched ones is most likely text whose repeats lie
   // beyond the sample, as at the start of a vocabulary; matching it costs little either way.
   for (size_t first = 1; first < segments; ++first) {

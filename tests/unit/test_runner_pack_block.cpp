@@ -41,18 +41,27 @@ TEST(RunnerPackBlock, FloatWeightsAreLiteralCodedRandomBytesStoredTextMatched) {
 
 TEST(RunnerPackBlock, EachSegmentIsChosenForItself) {
   auto c = coder();
-  const auto kinds = c.choose(test::concat({test::log_text(3 * k_segment), test::float_weights(3 * k_segment),
-                                            test::random_bytes(3 * k_segment), test::log_text(k_segment)}));
+  const auto kinds = c.choose(test::concat({test::float_weights(3 * k_segment), test::random_bytes(2 * k_segment),
+                                            test::float_weights(k_segment), test::log_text(2 * k_segment)}));
   using enum SegmentKind;
-  EXPECT_EQ(kinds,
-            (std::vector{matched, matched, matched, literals, literals, literals, stored, stored, stored, matched}));
+  EXPECT_EQ(kinds, (std::vector{literals, literals, literals, stored, stored, literals, matched, matched}));
+}
+
+TEST(RunnerPackBlock, AMatchedSampleSpeaksForTheNextThreeSegments) {
+  auto c = coder();
+  const auto kinds = c.choose(test::concat({test::log_text(k_segment), test::float_weights(6 * k_segment)}));
+  using enum SegmentKind;
+  EXPECT_EQ(kinds, (std::vector{matched, matched, matched, matched, literals, literals, literals}));
 }
 
 TEST(RunnerPackBlock, AShortRunBetweenMatchedSegmentsIsMatched) {
   auto c = coder();
-  const auto kinds = c.choose(
-      test::concat({test::log_text(2 * k_segment), test::float_weights(2 * k_segment), test::log_text(k_segment)}));
-  EXPECT_EQ(count(kinds, SegmentKind::matched), 5u);
+  const auto two_between = c.choose(
+      test::concat({test::log_text(k_segment), test::float_weights(5 * k_segment), test::log_text(k_segment)}));
+  EXPECT_EQ(count(two_between, SegmentKind::matched), 7u);
+  const auto three_between = c.choose(
+      test::concat({test::log_text(k_segment), test::float_weights(6 * k_segment), test::log_text(k_segment)}));
+  EXPECT_EQ(count(three_between, SegmentKind::literals), 3u);
 }
 
 TEST(RunnerPackBlock, LevelZeroStoresEverything) {
