@@ -9,6 +9,7 @@
 #          than that older pack_tool.
 # Both archives are read back by `tar -tzf` and Python's tarfile.
 #   PACK_TOOL=build/tests/pack_tool BEFORE=/tmp/pack_tool.before LEVEL=6 bench/pack.sh
+# RUNS= (model, default 3), TEXT_RUNS= x TEXT_ROUNDS= (text, default 2 x 5) to vary.
 # BEFORE=/path/to/an/older/pack_tool times it beside this one, in the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,10 @@ BEFORE=${BEFORE:+$(realpath "$BEFORE")}
 command -v hyperfine >/dev/null || { echo "hyperfine is required" >&2; exit 1; }
 command -v pigz >/dev/null || { echo "pigz is required (apt-get install pigz)" >&2; exit 1; }
 RUNS=${RUNS:-3}
-TEXT_RUNS=${TEXT_RUNS:-10}
+TEXT_RUNS=${TEXT_RUNS:-2}
+# The text case is short: timed in rounds whose order alternates, so that a burst of load on a
+# shared machine falls on every packer alike.
+TEXT_ROUNDS=${TEXT_ROUNDS:-5}
 LEVEL=${LEVEL:-6}
 BLOCK_SIZE=${BLOCK_SIZE:-4194304}
 # Debian's python3 with numpy (python3-numpy), whatever python3 is first on PATH.
@@ -72,27 +76,31 @@ mkdir -p "$TMP/text"
 (cd "$TMP/model" && cp -r code metrics config.json tokenizer.json train.log vocab.txt "$TMP/text/")
 echo "text folder:  $(du -sb --apparent-size "$TMP/text" | cut -f1) bytes in $(find "$TMP/text" -type f | wc -l) files"
 
-# bench CASE RUNS: times every packer on $TMP/CASE, each writing $TMP/CASE-<packer>.tar.gz.
+# bench CASE RUNS ROUNDS: times every packer on $TMP/CASE, each writing $TMP/CASE-<packer>.tar.gz,
+# in ROUNDS rounds of RUNS runs each, every other round in reverse order.
 bench() {
-  local name=$1 runs=$2 folder=$TMP/$1
-  local before=()
-  [ -n "$BEFORE" ] && before=(-n before "$BEFORE $folder $TMP/$name-before.tar.gz --level $LEVEL --block-size $BLOCK_SIZE")
-  echo "timing $name: hyperfine --warmup 1 --runs $runs (load $(cut -d' ' -f1-3 /proc/loadavg))"
-  hyperfine --runs "$runs" --warmup 1 --export-json "$TMP/$name.json" \
-    -n sagerun "$PACK_TOOL $folder $TMP/$name-sagerun.tar.gz --level $LEVEL --block-size $BLOCK_SIZE" \
-    "${before[@]}" \
-    -n "pigz -6" "tar -cf - -C $folder . | pigz -6 >$TMP/$name-pigz.tar.gz" >"$TMP/$name.log"
+  local name=$1 runs=$2 rounds=$3 folder=$TMP/$1 round
+  local packers=(-n sagerun "$PACK_TOOL $folder $TMP/$name-sagerun.tar.gz --level $LEVEL --block-size $BLOCK_SIZE")
+  [ -n "$BEFORE" ] && packers+=(-n before "$BEFORE $folder $TMP/$name-before.tar.gz --level $LEVEL --block-size $BLOCK_SIZE")
+  packers+=(-n "pigz -6" "tar -cf - -C $folder . | pigz -6 >$TMP/$name-pigz.tar.gz")
+  local reversed=()
+  for ((i = ${#packers[@]} - 3; i >= 0; i -= 3)); do reversed+=("${packers[@]:i:3}"); done
+  echo "timing $name: hyperfine --warmup 1 --runs $runs, $rounds round(s) (load $(cut -d' ' -f1-3 /proc/loadavg))"
+  for ((round = 1; round <= rounds; ++round)); do
+    if ((round % 2)); then set -- "${packers[@]}"; else set -- "${reversed[@]}"; fi
+    hyperfine --runs "$runs" --warmup 1 --export-json "$TMP/$name.$round.json" "$@" >>"$TMP/$name.log"
+  done
   echo "checking $name's archive with tar -tzf and Python's tarfile"
   tar -tzf "$TMP/$name-sagerun.tar.gz" | sort >"$TMP/$name.names.tar"
   (cd "$folder" && find . -mindepth 1 \( -type d -printf '%P/\n' -o -printf '%P\n' \) | sort) >"$TMP/$name.names.folder"
   cmp -s "$TMP/$name.names.tar" "$TMP/$name.names.folder" || { echo "tar -tzf lists other names than $name holds" >&2; exit 1; }
 }
-bench model "$RUNS"
-bench text "$TEXT_RUNS"
+bench model "$RUNS" 1
+bench text "$TEXT_RUNS" "$TEXT_ROUNDS"
 echo "load after timing: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 "$NUMPY_PYTHON" - "$TMP" <<'PY'
-import hashlib, json, os, sys, tarfile
+import glob, hashlib, json, os, statistics, sys, tarfile
 tmp = sys.argv[1]
 def digest(f):
     h = hashlib.sha256()
@@ -116,7 +124,12 @@ def check(name):
 
 for name in ("model", "text"):
     check(name)
-    results = {r["command"]: r for r in json.load(open(os.path.join(tmp, name + ".json")))["results"]}
+    results = {}
+    for path in glob.glob(os.path.join(tmp, name + ".*.json")):
+        for r in json.load(open(path))["results"]:
+            results.setdefault(r["command"], []).extend(r["times"])
+    results = {packer: {"median": statistics.median(results[packer]), "min": min(results[packer])}
+               for packer in ("sagerun", "before", "pigz -6") if packer in results}
     folder = os.path.join(tmp, name)
     size_in = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(folder) for f in fs)
     sizes = {packer: os.path.getsize(os.path.join(tmp, "%s-%s.tar.gz" % (name, packer.split()[0]))) for packer in results}
