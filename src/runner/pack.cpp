@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <libdeflate.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "runner/pack_block.hpp"
 #include "util/atomic_file.hpp"
 #include "util/fd.hpp"
 #include "util/log.hpp"
@@ -89,16 +89,12 @@ std::string long_name_entry(char type, std::string_view value) {
 struct Block {
   std::unique_ptr<char[]> in;
   size_t in_size = 0;
-  std::unique_ptr<char[]> out;
+  std::unique_ptr<uint8_t[]> out;
   size_t out_size = 0;
   uint64_t index = 0;
 };
 
-struct CompressorDeleter {
-  void operator()(libdeflate_compressor* c) const { libdeflate_free_compressor(c); }
-};
-
-// The caller fills blocks with the tar stream; a pool deflates each into its own gzip member;
+// The caller fills blocks with the tar stream; a pool deflates each into gzip members (BlockCoder);
 // one writer thread appends the members in order. At most `max_blocks` blocks exist, so memory
 // stays bounded whatever the folder's size, and reading overlaps compression and writing.
 class Pipeline {
@@ -112,12 +108,13 @@ public:
 
   Expected<void> start(int level) {
     for (unsigned i = 0; i < m_threads; ++i) {
-      m_compressors.emplace_back(libdeflate_alloc_compressor(level));
-      if (!m_compressors.back()) return util::fail(ErrorKind::internal, "cannot allocate a deflate compressor");
+      auto coder = BlockCoder::create(level);
+      if (!coder) return std::unexpected(coder.error());
+      m_coders.push_back(std::make_unique<BlockCoder>(std::move(*coder)));
     }
     try {
-      for (auto& c : m_compressors)
-        m_workers.emplace_back([this, compressor = c.get()] { compress_loop(compressor); });
+      for (auto& c : m_coders)
+        m_workers.emplace_back([this, coder = c.get()] { compress_loop(*coder); });
       m_writer = std::thread([this] { write_loop(); });
     } catch (const std::system_error& e) {
       return util::fail(ErrorKind::io, std::string("cannot start packing threads: ") + e.what());
@@ -140,7 +137,7 @@ public:
         lock.unlock();
         auto block = std::make_unique<Block>();
         block->in = std::make_unique_for_overwrite<char[]>(m_block_size);
-        block->out = std::make_unique_for_overwrite<char[]>(libdeflate_gzip_compress_bound(nullptr, m_block_size));
+        block->out = std::make_unique_for_overwrite<uint8_t[]>(BlockCoder::bound(m_block_size));
         m_current = block.get();
         lock.lock();
         m_blocks.push_back(std::move(block));
@@ -210,8 +207,8 @@ private:
     m_done_cv.notify_all();
   }
 
-  void compress_loop(libdeflate_compressor* compressor) {
-    const size_t bound = libdeflate_gzip_compress_bound(nullptr, m_block_size);
+  void compress_loop(BlockCoder& coder) {
+    const size_t bound = BlockCoder::bound(m_block_size);
     for (;;) {
       Block* block = nullptr;
       {
@@ -221,8 +218,10 @@ private:
         block = m_queue.front();
         m_queue.pop_front();
       }
-      block->out_size = libdeflate_gzip_compress(compressor, block->in.get(), block->in_size, block->out.get(), bound);
-      if (block->out_size == 0) return fail({ErrorKind::internal, "deflate output exceeded its bound"});
+      const auto out_size = coder.compress({reinterpret_cast<const uint8_t*>(block->in.get()), block->in_size},
+                                           {block->out.get(), bound});
+      if (!out_size) return fail(out_size.error());
+      block->out_size = *out_size;
       {
         std::lock_guard lock(m_mutex);
         m_compressed.emplace(block->index, block);
@@ -241,7 +240,7 @@ private:
         if (m_failed || !m_compressed.contains(next)) return;
         block = m_compressed.extract(next).mapped();
       }
-      if (!util::write_all(m_fd, {block->out.get(), block->out_size}))
+      if (!util::write_all(m_fd, {reinterpret_cast<const char*>(block->out.get()), block->out_size}))
         return fail({ErrorKind::io, errno_message("writing " + m_out_name, errno)});
       {
         std::lock_guard lock(m_mutex);
@@ -271,7 +270,7 @@ private:
   const size_t m_block_size;
   const unsigned m_threads;
   const size_t m_max_blocks;
-  std::vector<std::unique_ptr<libdeflate_compressor, CompressorDeleter>> m_compressors;
+  std::vector<std::unique_ptr<BlockCoder>> m_coders;
   std::vector<std::thread> m_workers;
   std::thread m_writer;
 

@@ -1,7 +1,8 @@
 #pragma once
 // Packing a folder as model.tar.gz / output.tar.gz, fast: the tar stream is cut into blocks
-// deflated in parallel on every core (libdeflate), written as consecutive gzip members, which
-// GNU tar, gzip and Python's tarfile read as one stream. The archive is written to a temporary
+// deflated in parallel on every core, each as full matching, literal-only Huffman or stored
+// where each pays (runner/pack_block), written as consecutive gzip members, which GNU tar, gzip
+// and Python's tarfile read as one stream. The archive is written to a temporary
 // name and renamed, so a failed pack never leaves a file that looks whole.
 
 #include <cstdint>
@@ -17,7 +18,7 @@ namespace sagerun::runner {
 struct PackOptions {
   unsigned threads = 0;             // 0: every core
   uint64_t block_size = 4ull << 20; // uncompressed bytes per gzip member
-  int level = 6;                    // libdeflate level (1–12); 6 is gzip's default ratio
+  int level = 6;                    // libdeflate level (0–12) where matching pays; 6 is gzip's default
   // fsync before the rename: for an archive at its destination, not a scratch copy about to be
   // uploaded.
   util::Durability durability = util::Durability::none;

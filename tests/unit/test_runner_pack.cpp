@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 
+#include "deflate_test_data.hpp"
 #include "test_support.hpp"
 #include "util/files.hpp"
 #include "util/tar_extract.hpp"
@@ -121,6 +122,42 @@ TEST(RunnerPack, GnuTarPythonAndOurReaderGetTheSameTree) {
   const auto extracted = util::extract_tar(archive, by_sagerun);
   ASSERT_TRUE(extracted) << extracted.error().message;
   EXPECT_EQ(snapshot(by_sagerun), expected);
+}
+
+std::string as_string(const std::vector<uint8_t>& bytes) { return {bytes.begin(), bytes.end()}; }
+
+// Float weights, random bytes and text are coded three ways, across block boundaries; what comes
+// out is still one gzip stream of one tar stream to every reader.
+TEST(RunnerPack, WeightsNoiseAndTextReadBackThroughEveryReader) {
+  test::TempDir dir;
+  const fs::path folder = dir.path() / "model";
+  write(folder / "model.npy", as_string(test::float_weights(3'000'001)));
+  write(folder / "noise.bin", as_string(test::random_bytes(1'000'000)));
+  write(folder / "train.log", as_string(test::log_text(2'500'000)));
+  const fs::path archive = dir.path() / "model.tar.gz";
+  PackOptions options;
+  options.threads = 2;
+  options.block_size = 1 << 20;
+  const auto stats = pack_tar_gz(folder, archive, options);
+  ASSERT_TRUE(stats) << stats.error().message;
+  // Floats at ~92 %, noise stored, the log well under a third.
+  EXPECT_LT(stats->output_bytes, 3'000'001 * 93 / 100 + 1'001'000 + 2'500'000 / 3);
+  const auto expected = snapshot(folder);
+
+  int status = -1;
+  run("gzip -t " + quote(archive), &status);
+  EXPECT_EQ(status, 0) << "gzip -t";
+  const fs::path by_tar = dir.path() / "by_tar";
+  fs::create_directories(by_tar);
+  run("tar -xzf " + quote(archive) + " -C " + quote(by_tar), &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(snapshot(by_tar), expected);
+  const fs::path by_python = dir.path() / "by_python";
+  run("python3 -c \"import tarfile,sys; tarfile.open(sys.argv[1],'r:gz').extractall(sys.argv[2])\" " + quote(archive) +
+          " " + quote(by_python),
+      &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(snapshot(by_python), expected);
 }
 
 TEST(RunnerPack, NamesArePlainRelativeAndSorted) {
