@@ -12,6 +12,7 @@
 #include "jobs/local_jobs.hpp"
 #include "server/api_error.hpp"
 #include "server/describe_cache.hpp"
+#include "server/list_cache.hpp"
 #include "server/scheduler.hpp"
 #include "util/environment.hpp"
 
@@ -42,6 +43,7 @@ private:
   Scheduler& m_scheduler;
   SageMakerOptions m_options;
   DescribeCache m_described;
+  ListCache m_listed;
 };
 
 } // namespace sagerun::server

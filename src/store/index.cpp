@@ -1,5 +1,7 @@
 #include "store/index.hpp"
 
+#include <sqlite3.h>
+
 #include <utility>
 
 #include "aws/crypto.hpp"
@@ -416,6 +418,15 @@ Expected<ListPage> Index::list(const ListQuery& query) {
     page.next_token = encode_token(key_of(page.jobs.back(), query.sort_by), query);
   }
   return page;
+}
+
+std::optional<IndexVersion> Index::version() {
+  std::lock_guard lock(m_mutex);
+  auto select = m_db.prepare("PRAGMA data_version");
+  if (!select) return std::nullopt;
+  auto step = select->step();
+  if (!step || !*step) return std::nullopt;
+  return IndexVersion{select->integer(0), static_cast<int64_t>(sqlite3_total_changes64(m_db.handle()))};
 }
 
 } // namespace sagerun::store

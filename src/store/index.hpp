@@ -74,6 +74,15 @@ struct ListQuery {
   std::string next_token; // from the previous page; empty for the first
 };
 
+// Which state of the whole index a connection sees: it changes with every commit, by this
+// connection or any other (another process's runner included). Two reads at the same version
+// give the same answers.
+struct IndexVersion {
+  int64_t data_version = 0;  // commits by other connections
+  int64_t total_changes = 0; // rows changed by this one
+  bool operator==(const IndexVersion&) const = default;
+};
+
 struct ListPage {
   std::vector<JobSummary> jobs;
   std::string next_token; // empty on the last page
@@ -98,6 +107,7 @@ public:
   std::optional<JobRow> find(const std::string& name);
   std::optional<StatusVersion> status_version(const std::string& name);
   Expected<ListPage> list(const ListQuery& query);
+  std::optional<IndexVersion> version();
   // Jobs not yet ended, in creation order (for reconciliation and the scheduler).
   Expected<std::vector<JobRow>> active();
   // The names of the jobs a runner should be running now (active, not waiting for capacity), in

@@ -300,6 +300,39 @@ TEST_F(SchedulerTest, DescribeFollowsEveryStatusWrite) {
   EXPECT_FALSE(api.describe_training_job({{"TrainingJobName", "missing"}}));
 }
 
+// ListTrainingJobs keeps answers while the index is unchanged (list_cache.hpp): each must follow
+// every commit, this connection's and another's (a runner is another process).
+TEST_F(SchedulerTest, ListFollowsEveryCommit) {
+  auto scheduler = make(1);
+  scheduler->start();
+  SageMakerApi api(*jobs, *scheduler, {});
+  const auto statuses = [&] {
+    auto answer = api.list_training_jobs({{"SortBy", "Name"}, {"SortOrder", "Ascending"}});
+    EXPECT_TRUE(answer);
+    const auto page = nlohmann::json::parse(answer.value_or("{}"));
+    std::vector<std::string> out;
+    for (const auto& job : page["TrainingJobSummaries"])
+      out.push_back(job["TrainingJobName"].get<std::string>() + ":" + job["TrainingJobStatus"].get<std::string>());
+    return out;
+  };
+  ASSERT_TRUE(scheduler->submit(request("first")));
+  EXPECT_EQ(statuses(), (std::vector<std::string>{"first:InProgress"}));
+  EXPECT_EQ(statuses(), (std::vector<std::string>{"first:InProgress"})); // answered from what was kept
+  ASSERT_TRUE(scheduler->submit(request("second")));
+  EXPECT_EQ(statuses(), (std::vector<std::string>{"first:InProgress", "second:InProgress"}));
+  launcher.finish(*store, "first");
+  wait_until([&] { return launcher.started_names().size() == 2; });
+  EXPECT_EQ(statuses(), (std::vector<std::string>{"first:Completed", "second:InProgress"}));
+  // Another connection's commit.
+  auto other = store::Store::open(dir.path());
+  ASSERT_TRUE(other);
+  auto row = (*other)->index().find("second");
+  ASSERT_TRUE(row);
+  job::fail(row->status, "AlgorithmError: written by another connection", job::now_seconds());
+  ASSERT_TRUE((*other)->index().write_status("second", row->status));
+  EXPECT_EQ(statuses(), (std::vector<std::string>{"first:Completed", "second:Failed"}));
+}
+
 TEST_F(SchedulerTest, TakesTheStoreOverOnStart) {
   {
     auto first = make(2);
