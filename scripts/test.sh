@@ -71,7 +71,7 @@ stage "fuzzing (libFuzzer)"
 for target in config tar s3_xml job_request http_front; do
   corpus=$(mktemp -d)
   cp tests/fuzz/corpus/"${target#s3_}"/* "$corpus"/
-  build-san/tests/fuzz/fuzz_"$target" -max_total_time="${SAGERUN_FUZZ_SECONDS:-15}" -max_len=65536 "$corpus" 2>&1 |
+  build-san/tests/fuzz/fuzz_"$target" -max_total_time="${SAGERUN_FUZZ_SECONDS:-10}" -max_len=65536 "$corpus" 2>&1 |
     tail -2
   rm -rf "$corpus"
 done

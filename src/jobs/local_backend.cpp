@@ -124,6 +124,7 @@ public:
     const int hosts = instance_count(description);
     if (format == LogFormat::json) {
       std::vector<EventLogReader::Host> events;
+      events.reserve(static_cast<size_t>(hosts));
       for (int i = 0; i < hosts; ++i) {
         events.push_back(
             {store::host_name(i), std::make_unique<store::LogEvents>(folder.log_file(i), folder.times_file(i)), 0});
@@ -131,6 +132,7 @@ public:
       return std::make_unique<EventLogReader>(std::move(events));
     }
     std::vector<HostFile> files;
+    files.reserve(static_cast<size_t>(hosts));
     for (int i = 0; i < hosts; ++i)
       files.push_back({store::host_name(i), folder.log_file(i), {}, {}});
     return std::make_unique<FileLogReader>(std::move(files));
