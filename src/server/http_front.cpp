@@ -44,7 +44,13 @@ std::string request_id() {
   return text;
 }
 
-HttpAnswer error_answer(const ApiError& error) { return {error.http_status, error.type, error_body(error)}; }
+HttpAnswer error_answer(const ApiError& error) {
+  HttpAnswer answer;
+  answer.status = error.http_status;
+  answer.error_type = error.type;
+  answer.body = error_body(error);
+  return answer;
+}
 
 // A connection that is never answered on may hold a file descriptor each: let the server hold as
 // many as the hard limit allows.
@@ -75,7 +81,7 @@ IncomingRequest to_incoming(const http::request<http::string_body>& request) {
 
 HttpAnswer refusal(int status, const std::string& why) {
   const std::string type = status == 413 ? "RequestEntityTooLarge" : "BadRequest";
-  return {status, type, error_body({status, type, "sagerun server: " + why})};
+  return error_answer({status, type, "sagerun server: " + why});
 }
 
 // The answer to a request the parser refused (a Content-Length over the limit is refused from
@@ -120,7 +126,15 @@ HttpAnswer ApiDispatch::answer(const IncomingRequest& request) const {
   return error_answer({500, "InternalFailure", "sagerun server: internal error; the server's log says more"});
 }
 
+bool is_page_request(const IncomingRequest& request) {
+  if (aws::find_header(request.headers, "X-Amz-Target") || aws::find_header(request.headers, "Authorization"))
+    return false;
+  if (request.method == "GET") return true;
+  return request.method == "POST" && request.target.starts_with("/api/");
+}
+
 HttpAnswer ApiDispatch::dispatch(const IncomingRequest& request) const {
+  if (m_pages && is_page_request(request)) return m_pages->answer(request);
   auto caller = m_verifier.verify(request, std::chrono::system_clock::now());
   if (!caller) return error_answer(caller.error());
 
@@ -151,7 +165,9 @@ HttpAnswer ApiDispatch::dispatch(const IncomingRequest& request) const {
   if (!body.is_object()) return error_answer({400, "SerializationException", "The request body is not a JSON object"});
   auto result = service == "sagemaker" ? m_sagemaker.call(operation, body) : m_logs.call(operation, body);
   if (!result) return error_answer(result.error());
-  return {200, "", std::move(*result)};
+  HttpAnswer answer;
+  answer.body = std::move(*result);
+  return answer;
 }
 
 namespace {
@@ -230,9 +246,11 @@ private:
     m_response = {};
     m_response.version(11);
     m_response.result(static_cast<unsigned>(answer.status));
-    m_response.set(http::field::content_type, k_content_type);
+    m_response.set(http::field::content_type, answer.content_type.empty() ? k_content_type : answer.content_type);
     m_response.set("x-amzn-RequestId", request_id());
     if (!answer.error_type.empty()) m_response.set("x-amzn-ErrorType", answer.error_type);
+    for (const auto& [name, value] : answer.headers)
+      m_response.insert(name, value);
     m_response.keep_alive(keep_alive);
     m_response.body() = std::move(answer.body);
     m_response.prepare_payload();

@@ -36,17 +36,32 @@ struct HttpLimits {
 };
 
 // What the front hands a request to, and what it answers: the status, the error type (empty on
-// success) and the JSON body. Separate from the sockets so the fuzzer drives it directly.
+// success), the body, its type (empty: application/x-amz-json-1.1) and any more headers.
+// Separate from the sockets so the fuzzer drives it directly.
 struct HttpAnswer {
   int status = 200;
   std::string error_type;
   std::string body;
+  std::string content_type;
+  aws::Headers headers;
 };
+
+// What answers the requests that are not API calls (a browser's: the dashboard). It takes a
+// request that names no operation (no X-Amz-Target) and carries no signature: a GET, or
+// a POST under /api/. Everything else is an API call, checked and refused as one.
+class PageHandler {
+public:
+  virtual ~PageHandler() = default;
+  virtual HttpAnswer answer(const IncomingRequest& request) const = 0;
+};
+
+// Whether `request` is a browser's (PageHandler's) rather than an API call.
+bool is_page_request(const IncomingRequest& request);
 
 class ApiDispatch {
 public:
-  ApiDispatch(const Verifier& verifier, SageMakerApi& sagemaker, LogsApi& logs)
-      : m_verifier(verifier), m_sagemaker(sagemaker), m_logs(logs) {}
+  ApiDispatch(const Verifier& verifier, SageMakerApi& sagemaker, LogsApi& logs, const PageHandler* pages = nullptr)
+      : m_verifier(verifier), m_sagemaker(sagemaker), m_logs(logs), m_pages(pages) {}
   // Never throws: an unexpected error is a 500 InternalFailure (its text to stderr, not the client).
   HttpAnswer answer(const IncomingRequest& request) const;
 
@@ -56,6 +71,7 @@ private:
   const Verifier& m_verifier;
   SageMakerApi& m_sagemaker;
   LogsApi& m_logs;
+  const PageHandler* m_pages;
 };
 
 // One request read from `bytes` as a connection reads it (the same parser and limits) and
