@@ -1,16 +1,19 @@
 // sagerun server: serves the SageMaker training-job API and the CloudWatch Logs API for the
-// jobs' logs on this machine (docs/api.md), over the store `sagerun local` uses too, running the
-// jobs with the local runner. Prints the endpoint on stdout once it listens; SIGTERM or SIGINT
+// jobs' logs on this machine (docs/api.md), and the dashboard on the same port, over the store
+// `sagerun local` uses too, running the jobs with the local runner. Prints the endpoint on stdout
+// once it listens (and the dashboard's link with its token on stderr); SIGTERM or SIGINT
 // stops it within about a second (running jobs go on in their runners, and the next server on
 // the same store takes them over).
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 
+#include "aws/crypto.hpp"
 #include "aws/curl/session.hpp"
 #include "cli/aws_context.hpp"
 #include "cli/command_table.hpp"
@@ -37,7 +40,29 @@ struct ServerFlags {
   bool allow_local_uris = false;
   int threads = 4;
   int idle_timeout = 60;
+  bool no_dashboard = false;
 };
+
+constexpr const char* k_dashboard_token_variable = "SAGERUN_DASHBOARD_TOKEN";
+
+// The dashboard's access token: SAGERUN_DASHBOARD_TOKEN (a link that lasts across restarts),
+// else a new random one.
+Expected<std::string> dashboard_token(const util::EnvMap& env) {
+  if (auto given = util::lookup_nonempty(env, k_dashboard_token_variable)) {
+    const bool plain = std::ranges::all_of(*given, [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    });
+    if (given->size() < 16 || given->size() > 128 || !plain) {
+      return util::fail(util::ErrorKind::invalid_input,
+                        std::string(k_dashboard_token_variable) +
+                            ": give 16 to 128 letters, digits, '-' or '_' (or unset it for a new token each start)");
+    }
+    return *given;
+  }
+  auto token = aws::random_hex(24);
+  if (!token) return util::fail(util::ErrorKind::io, "cannot draw the dashboard's access token from the system");
+  return *token;
+}
 
 // The secret of --access-key: from --secret-key-file, else SAGERUN_SERVER_SECRET_KEY; never from
 // argv, which every user of the machine can read.
@@ -124,6 +149,7 @@ int cmd_server(Invocation& invocation) {
                  "seconds a keep-alive connection may wait for its next request (60; keep it above a load "
                  "balancer's own idle timeout)")
       ->check(CLI::Range(1, 3600));
+  app.add_flag("--no-dashboard", flags.no_dashboard, "serve the APIs only, no dashboard");
   if (auto done = invocation.parse()) return *done;
 
   // Before any thread starts: the stop signals are taken by sigwait below, and a client that
@@ -157,6 +183,12 @@ int cmd_server(Invocation& invocation) {
   options.store_root = std::filesystem::absolute(options.store_root).lexically_normal();
   options.env = env;
   options.env.erase("SAGERUN_SERVER_SECRET_KEY"); // the runners, and so the jobs, never see it
+  options.env.erase(k_dashboard_token_variable);
+  if (!flags.no_dashboard) {
+    auto token = dashboard_token(env);
+    if (!token) return report(token.error());
+    options.dashboard_token = std::move(*token);
+  }
   options.max_instances = flags.max_instances > 0 ? flags.max_instances
                                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   options.keys = {*key};
@@ -185,8 +217,12 @@ int cmd_server(Invocation& invocation) {
                "instance%s at once, %s runtime; requests must be signed with access key %s\n",
                (*server)->endpoint().c_str(), options.region.c_str(), options.store_root.c_str(), options.max_instances,
                options.max_instances == 1 ? "" : "s", flags.runner.runtime.c_str(), key->access_key_id.c_str());
+  const std::string dashboard = (*server)->dashboard_url();
+  if (!dashboard.empty()) std::fprintf(stderr, "sagerun: server: dashboard at %s\n", dashboard.c_str());
   if (invocation.flags().output == Output::json) {
-    std::printf("%s\n", nlohmann::json{{"Endpoint", (*server)->endpoint()}}.dump().c_str());
+    nlohmann::json started{{"Endpoint", (*server)->endpoint()}};
+    if (!dashboard.empty()) started["Dashboard"] = dashboard;
+    std::printf("%s\n", started.dump().c_str());
   } else {
     std::printf("%s\n", (*server)->endpoint().c_str());
   }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cerrno>
 
+#include "dashboard/dashboard.hpp"
 #include "jobs/local_jobs.hpp"
 #include "jobs/s3_aborter.hpp"
 #include "server/http_front.hpp"
@@ -34,7 +35,9 @@ struct Server::Parts {
                   SageMakerOptions{.uri_policy = options.uri_policy,
                                    .needs_image = options.runner.runtime == "docker",
                                    .runner_env = options.env}),
-        logs(*store, LogsOptions{options.region, options.account}), dispatch(verifier, sagemaker, logs),
+        logs(*store, LogsOptions{options.region, options.account}),
+        dashboard(jobs, sagemaker, logs, options.dashboard_token),
+        dispatch(verifier, sagemaker, logs, options.dashboard_token.empty() ? nullptr : &dashboard),
         front(dispatch, options.threads, options.http) {}
 
   std::unique_ptr<store::Store> store;
@@ -45,6 +48,7 @@ struct Server::Parts {
   Scheduler scheduler;
   SageMakerApi sagemaker;
   LogsApi logs;
+  dashboard::Dashboard dashboard;
   ApiDispatch dispatch;
   HttpFront front;
 };
@@ -83,6 +87,8 @@ Expected<std::unique_ptr<Server>> Server::start(const ServerOptions& options) {
   if (!port) return std::unexpected(port.error());
   server->m_port = *port;
   server->m_host = options.host;
+  server->m_dashboard_token = options.dashboard_token;
+  parts.dashboard.set_port(*port);
   parts.scheduler.start();
 
   // stop() does nothing until the listen loop runs: wait for it, so a stop right after start ends it.
@@ -104,6 +110,10 @@ std::string Server::endpoint() const {
   const bool ipv6 = m_host.find(':') != std::string::npos;
   const std::string host = m_host == "0.0.0.0" ? "127.0.0.1" : (m_host == "::" ? "::1" : m_host);
   return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(m_port);
+}
+
+std::string Server::dashboard_url() const {
+  return m_dashboard_token.empty() ? std::string() : endpoint() + "/?token=" + m_dashboard_token;
 }
 
 void Server::stop() {

@@ -1,6 +1,7 @@
 #pragma once
 // `sagerun server` assembled: the store (the one `sagerun local` uses too: store/store.hpp) with
-// the server's lock on it, the jobs service, the scheduler, both APIs and the HTTP front.
+// the server's lock on it, the jobs service, the scheduler, the APIs, the dashboard and the HTTP
+// front.
 // start() returns once the port listens and the store's jobs are taken over; stop() ends
 // serving and watching, leaving running jobs to their runners. One server per store
 // (<store>/server.lock): two would both run the waiting jobs.
@@ -35,6 +36,7 @@ struct ServerOptions {
   int threads = 4; // threads answering requests (connections cost none while they wait)
   HttpLimits http; // deadlines and sizes per connection
   bool log = true;
+  std::string dashboard_token; // the dashboard's access token; empty: no dashboard
 };
 
 class Server {
@@ -46,6 +48,8 @@ public:
 
   int port() const { return m_port; }
   std::string endpoint() const;
+  // The dashboard's address with its access token, to open once; empty when it is off.
+  std::string dashboard_url() const;
   // Stops serving (at once, whatever the clients hold: open connections are closed) and watching.
   void stop();
 
@@ -57,6 +61,7 @@ private:
   std::thread m_thread;
   int m_port = 0;
   std::string m_host;
+  std::string m_dashboard_token;
 };
 
 } // namespace sagerun::server
