@@ -4,7 +4,8 @@
 # --example installs only what `sagerun`, `train` and the example job need and builds just those
 # two (the quick start); without it the build also has the unit tests, and the packages include
 # the toolchains of the checks (clang, clang-tidy, the fuzzing runtime); --tests also installs
-# what the test suites need (Docker, the registry, the distributed launchers). --no-build stops
+# what the test suites need (Docker, the registry, the distributed launchers, Chromium and
+# Playwright for the dashboard's browser tests: tests/browser, from npm). --no-build stops
 # after the packages. The build is a unity build (CMAKE_UNITY_BUILD: each library's sources
 # compiled a batch at a time, several times faster here) in Release; extra options override both.
 # apt's download time is printed apart from its install time.
@@ -32,8 +33,11 @@ if [[ ${1:-} == --example ]]; then
 else
   packages+=("${check_packages[@]}")
 fi
+tests=no
 if [[ ${1:-} == --tests ]]; then
-  packages+=(docker.io docker-registry)
+  tests=yes
+  packages+=(docker.io docker-registry chromium)
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
   lean_packages+=(python3-torch python3-mpi4py openmpi-bin)
   shift
 fi
@@ -66,6 +70,10 @@ if ((${#missing[@]} + ${#lean_missing[@]})); then
     # The suites start their own registry on loopback; the packaged service is not wanted.
     "${sudo_cmd[@]}" systemctl disable --now docker-registry >/dev/null 2>&1 || true
   fi
+fi
+if [[ $tests == yes ]]; then
+  # Playwright (its core only: the browser is Debian's chromium), at the version the lock file pins.
+  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error >/dev/null
 fi
 [[ $build == yes ]] || exit 0
 
