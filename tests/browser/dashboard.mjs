@@ -120,6 +120,17 @@ const checks = {
     return { answers };
   },
 
+  // A picture of a page once `wait` (a selector) shows, for the README.
+  async screenshot({ context }) {
+    const page = await signedIn(context);
+    if (args.height) await page.setViewportSize({ width: 1280, height: args.height });
+    await page.goto(new URL(args.path, args.base).href);
+    await page.locator(args.wait).first().waitFor();
+    await sleep(args.settle || 1500);
+    await page.screenshot({ path: args.file, fullPage: !!args.fullPage });
+    return { file: args.file };
+  },
+
   // The jobs page of a large store: time to the first paint, and to the first rows.
   async paint({ context }) {
     await signedIn(context); // the cookie, once
