@@ -96,6 +96,36 @@ const checks = {
     return { stopAnswer: response.status(), stopHidden: await stop.isHidden() };
   },
 
+  // Pages of a store of many jobs: Next and Previous, and the filters.
+  async paging({ context }) {
+    const page = await signedIn(context);
+    const names = async () => page.locator("#jobs tbody tr").evaluateAll((rows) => rows.map((r) => r.dataset.job));
+    const settled = async (previousFirst) => {
+      await page.waitForFunction((first) => {
+        const row = document.querySelector("#jobs tbody tr");
+        return row && row.dataset.job !== first;
+      }, previousFirst);
+      return names();
+    };
+    await page.locator("#jobs tbody tr").first().waitFor();
+    const pages = [await names()];
+    while (await page.locator("#next").isEnabled()) {
+      await page.locator("#next").click();
+      pages.push(await settled(pages[pages.length - 1][0]));
+    }
+    const labelAtEnd = await page.locator("#page").textContent();
+    await page.locator("#previous").click();
+    const back = await settled(pages[pages.length - 1][0]);
+    await page.locator("#status").selectOption("Failed");
+    await page.waitForFunction(() => [...document.querySelectorAll("#jobs tbody tr .job-status")].every((c) => c.textContent === "Failed"));
+    const failed = await page.locator("#jobs tbody tr .job-status").allTextContents();
+    await page.locator("#status").selectOption("");
+    await page.locator("#name").fill("rare");
+    await page.waitForFunction(() => [...document.querySelectorAll("#jobs tbody tr")].every((r) => r.dataset.job.includes("Rare")));
+    const rare = await names();
+    return { pages, labelAtEnd, back, failed, rare, address: page.url() };
+  },
+
   // Without the token: refused, pages and data alike; a wrong token too.
   async "no-token"({ context }) {
     const page = await context.newPage();

@@ -195,6 +195,27 @@ class Dashboard(unittest.TestCase):
         self.assertEqual(status, 403)
         self.assertIn("MissingAuthenticationToken", body)
 
+    def test_pages_through_a_store_of_many_jobs_and_filters_it(self):
+        seed_tool = os.environ.get("SAGERUN_SEED_TOOL")
+        if not seed_tool:
+            self.skipTest("SAGERUN_SEED_TOOL is not set: run this suite through ctest")
+        many = SagerunServer(max_instances=1)
+        subprocess.run([seed_tool, many.state_dir, "120"], check=True, stdout=subprocess.DEVNULL)
+        many.start()
+        self.addCleanup(many.stop)
+        url = re.search(r"dashboard at (\S+)", many.log()).group(1)
+        seen = drive("paging", url=url, base=many.endpoint)
+        self.assertEqual([len(page) for page in seen["pages"]], [50, 50, 20])
+        everyone = [name for page in seen["pages"] for name in page]
+        self.assertEqual(len(set(everyone)), 120)
+        numbers = [int(name.rsplit("-", 1)[1]) for name in everyone]
+        self.assertEqual(numbers, list(range(119, -1, -1)))  # newest first: the seed numbers them in order
+        self.assertEqual(seen["labelAtEnd"], "Page 3")
+        self.assertEqual(seen["back"], seen["pages"][1])
+        self.assertTrue(seen["failed"] and set(seen["failed"]) == {"Failed"}, seen["failed"])
+        self.assertEqual(seen["rare"], ["bench-Rare-0000000"])
+        self.assertTrue(seen["address"].endswith("/?name=rare"), seen["address"])
+
     def test_the_dashboard_shows_jobs_sagerun_local_ran(self):
         jobs = LocalJobs(self)
         jobs.home = self.server.state_dir  # the server's store is SAGERUN_HOME's
