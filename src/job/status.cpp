@@ -7,8 +7,6 @@
 #include <chrono>
 #include <cmath>
 
-#include "util/text.hpp"
-
 namespace sagerun::job {
 namespace {
 
@@ -232,14 +230,6 @@ Expected<TrainingJobStatus> status_from_json(const json& json_status) {
   read.integer(json_status, "BillableTimeInSeconds", out.billable_time_seconds);
   if (read.error()) return std::unexpected(*read.error());
   return out;
-}
-
-std::string training_job_arn(const std::string& region, const std::string& account, const std::string& job_name) {
-  const std::string lower = util::ascii_lower(job_name);
-  const std::string partition = region.starts_with("cn-")       ? "aws-cn"
-                                : region.starts_with("us-gov-") ? "aws-us-gov"
-                                                                : "aws";
-  return "arn:" + partition + ":sagemaker:" + region + ":" + account + ":training-job/" + lower;
 }
 
 double now_seconds() {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <thread>
 
+#include "job/arn.hpp"
 #include "job/lifecycle.hpp"
 #include "job/service_error.hpp"
 #include "job/status.hpp"

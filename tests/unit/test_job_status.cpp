@@ -1,6 +1,7 @@
 // Training job status: transitions, the DescribeTrainingJob shape, and the stored form.
 #include <gtest/gtest.h>
 
+#include "job/arn.hpp"
 #include "job/status.hpp"
 
 namespace sagerun::job {
@@ -136,13 +137,6 @@ TEST(JobStatus, WrongFieldsAreNamed) {
   EXPECT_FALSE(status_from_json(stored));
 
   EXPECT_FALSE(status_from_json(json::array()));
-}
-
-TEST(JobStatus, ArnLowerCasesTheNameAndKnowsPartitions) {
-  EXPECT_EQ(training_job_arn("eu-west-1", "123456789012", "My-Job"),
-            "arn:aws:sagemaker:eu-west-1:123456789012:training-job/my-job");
-  EXPECT_EQ(training_job_arn("cn-north-1", "1", "J"), "arn:aws-cn:sagemaker:cn-north-1:1:training-job/j");
-  EXPECT_EQ(training_job_arn("us-gov-west-1", "1", "J"), "arn:aws-us-gov:sagemaker:us-gov-west-1:1:training-job/j");
 }
 
 TEST(JobStatus, NowIsNow) {
