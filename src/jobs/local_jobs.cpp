@@ -128,6 +128,16 @@ Expected<void> LocalJobs::stop(const std::string& name) {
   }
 }
 
+Expected<std::vector<job::Tag>> LocalJobs::tags(const std::string& arn) { return m_store.index().tags(arn); }
+
+Expected<std::vector<job::Tag>> LocalJobs::add_tags(const std::string& arn, const std::vector<job::Tag>& tags) {
+  return m_store.index().add_tags(arn, tags);
+}
+
+Expected<void> LocalJobs::delete_tags(const std::string& arn, const std::vector<std::string>& keys) {
+  return m_store.index().delete_tags(arn, keys);
+}
+
 namespace {
 
 // Pieces of ListTrainingJobs' answer written as nlohmann::json would write them, without
