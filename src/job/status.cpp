@@ -38,6 +38,34 @@ constexpr std::array k_echoed_members = {
     "InfraCheckConfig",
 };
 
+void set_default(json& object, const char* key, json value) {
+  if (!object.is_object()) return;
+  if (const auto it = object.find(key); it == object.end() || it->is_null()) object[key] = std::move(value);
+}
+
+// The same in the object `out[parent]`, when there is one.
+void set_default_in(json& out, const char* parent, const char* key, json value) {
+  if (const auto it = out.find(parent); it != out.end()) set_default(*it, key, std::move(value));
+}
+
+// What SageMaker fills in its answer when the request left it out (the SageMaker SDK's attach
+// indexes OutputDataConfig.KmsKeyId, for one). The typed view already wrote the runner's
+// defaults: TrainingInputMode, VolumeSizeInGB, MaxRuntimeInSeconds, CompressionType and
+// EnableNetworkIsolation.
+void put_service_defaults(json& out) {
+  set_default_in(out, "OutputDataConfig", "KmsKeyId", "");
+  set_default_in(out, "AlgorithmSpecification", "EnableSageMakerMetricsTimeSeries", false);
+  for (const char* flag :
+       {"EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining"})
+    set_default(out, flag, false);
+  if (const auto channels = out.find("InputDataConfig"); channels != out.end() && channels->is_array()) {
+    for (auto& channel : *channels) {
+      set_default(channel, "CompressionType", "None");
+      set_default(channel, "RecordWrapperType", "None");
+    }
+  }
+}
+
 void put_status_fields(json& out, const TrainingJobStatus& status) {
   out["TrainingJobName"] = status.job_name;
   out["TrainingJobArn"] = status.job_arn;
@@ -170,6 +198,7 @@ json describe_json(const TrainingJobRequest& request, const TrainingJobStatus& s
   json out = json::object();
   for (const char* key : k_echoed_members)
     if (const auto it = full.find(key); it != full.end() && !it->is_null()) out[key] = *it;
+  put_service_defaults(out);
   put_status_fields(out, status);
   return out;
 }
