@@ -35,4 +35,12 @@ std::optional<std::string> training_job_name_in(std::string_view arn) {
   return name;
 }
 
+bool same_training_job(std::string_view arn, std::string_view other) {
+  constexpr std::string_view k_resource = ":training-job/";
+  const size_t at = arn.find(k_resource);
+  if (at == std::string_view::npos || other.size() != arn.size() || other.substr(0, at) != arn.substr(0, at))
+    return false;
+  return util::ascii_lower(std::string(arn.substr(at))) == util::ascii_lower(std::string(other.substr(at)));
+}
+
 } // namespace sagerun::job

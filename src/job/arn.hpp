@@ -17,4 +17,8 @@ std::string training_job_arn(const std::string& region, const std::string& accou
 // nullopt for the ARN of any other resource, or text that is no ARN at all.
 std::optional<std::string> training_job_name_in(std::string_view arn);
 
+// Whether two training-job ARNs name the same job: equal but for the case of the name (names are
+// unique regardless of case).
+bool same_training_job(std::string_view arn, std::string_view other);
+
 } // namespace sagerun::job

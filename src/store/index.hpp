@@ -127,7 +127,7 @@ public:
   // Through StatusWriter only: the lock holder's record.
   Expected<void> write_status(const std::string& name, const job::TrainingJobStatus& status);
 
-  // Tags, of the job an ARN names (the TrainingJobArn it was given, compared regardless of case);
+  // Tags, of the job an ARN names (the TrainingJobArn it was given, its name in any case);
   // an ARN that names no job of the store is a ValidationException naming it. A job's tags keep
   // the order they were first given in; they are removed with the job.
   Expected<std::vector<job::Tag>> tags(const std::string& arn);

@@ -62,12 +62,13 @@ Expected<int64_t> Index::tagged_job(const std::string& arn) {
   if (!name) return std::unexpected(job::tagged_resource_not_found(arn));
   // By name (indexed, regardless of case), then the whole ARN: a job of another region or account
   // is another job.
-  auto select = m_db.prepare("SELECT sequence FROM jobs WHERE name = ?1 AND lower(arn) = lower(?2)");
+  auto select = m_db.prepare("SELECT sequence, arn FROM jobs WHERE name = ?1");
   if (!select) return std::unexpected(select.error());
-  select->bind(1, *name).bind(2, arn);
+  select->bind(1, *name);
   auto found = select->step();
   if (!found) return std::unexpected(found.error());
-  if (!*found) return std::unexpected(job::tagged_resource_not_found(arn));
+  if (!*found || !job::same_training_job(select->text(1), arn))
+    return std::unexpected(job::tagged_resource_not_found(arn));
   return select->integer(0);
 }
 

@@ -31,5 +31,15 @@ TEST(JobArn, OtherArnsNameNoTrainingJob) {
     EXPECT_EQ(training_job_name_in(arn), std::nullopt) << arn;
 }
 
+TEST(JobArn, TheSameJobIsTheSameArnButForTheNamesCase) {
+  const std::string arn = "arn:aws:sagemaker:us-east-1:000000000000:training-job/my-job";
+  EXPECT_TRUE(same_training_job(arn, arn));
+  EXPECT_TRUE(same_training_job(arn, "arn:aws:sagemaker:us-east-1:000000000000:training-job/My-Job"));
+  EXPECT_FALSE(same_training_job(arn, "arn:aws:sagemaker:US-EAST-1:000000000000:training-job/my-job"));
+  EXPECT_FALSE(same_training_job(arn, "arn:aws:sagemaker:eu-west-1:000000000000:training-job/my-job"));
+  EXPECT_FALSE(same_training_job(arn, "arn:aws:sagemaker:us-east-1:000000000000:training-job/my-job2"));
+  EXPECT_FALSE(same_training_job(arn, "arn:aws:sagemaker:us-east-1:000000000000:endpoint/my-job"));
+}
+
 } // namespace
 } // namespace sagerun::job
