@@ -141,6 +141,7 @@ TrainingJobRequest read_checked_request(const json& request) {
   if (const auto isolation = request.find("EnableNetworkIsolation");
       isolation != request.end() && isolation->is_boolean())
     out.network_isolation = isolation->get<bool>();
+  if (const auto tags = request.find("Tags"); tags != request.end()) out.tags = read_tags(*tags);
   return out;
 }
 
@@ -201,6 +202,10 @@ json to_json(const TrainingJobRequest& request) {
     out.erase("CheckpointConfig");
   }
   out["EnableNetworkIsolation"] = request.network_isolation;
+  if (request.tags.empty())
+    out.erase("Tags");
+  else
+    out["Tags"] = tags_json(request.tags);
   return out;
 }
 

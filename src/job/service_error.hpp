@@ -27,6 +27,21 @@ inline util::Error name_in_use(const std::string& what) {
           "ResourceInUse", 400};
 }
 
+// AddTags, ListTags, DeleteTags of an ARN that names no training job here.
+inline util::Error tagged_resource_not_found(const std::string& arn) {
+  return validation_error("No training job has the ARN '" + arn +
+                              "' (resourceArn): give the TrainingJobArn that CreateTrainingJob or DescribeTrainingJob "
+                              "returned",
+                          util::ErrorKind::not_found);
+}
+
+// AddTags that would leave a resource with more tags than SageMaker allows.
+inline util::Error too_many_tags(const std::string& arn, size_t count, size_t most) {
+  return validation_error("The training job " + arn + " would have " + std::to_string(count) +
+                          " tags; a resource may have at most " + std::to_string(most) +
+                          " (tags): remove some with DeleteTags first");
+}
+
 inline util::Error limit_exceeded(std::string message) {
   return {util::ErrorKind::invalid_input, std::move(message), "ResourceLimitExceeded", 400};
 }

@@ -1,6 +1,7 @@
 #pragma once
-// CreateTrainingJobRequest's shape tree (generated from botocore's SageMaker model by
-// scripts/gen_sagemaker_shapes.py into sagemaker_shapes.inc), for the request validator.
+// The input shape trees of the SageMaker operations the server checks — CreateTrainingJob, AddTags,
+// DeleteTags, ListTags — generated from botocore's SageMaker model by scripts/gen_sagemaker_shapes.py
+// into sagemaker_shapes.inc, for the validator.
 
 #include <cstdint>
 #include <optional>
@@ -13,8 +14,9 @@ namespace sagerun::job::shapes {
 enum class ShapeType { structure, list, map, string, integer, long_, boolean };
 
 // How a string's pattern is checked. `any`, `single_line` (Java's `.*`: no line terminator) and
-// `single_line_nonempty` (`.+`) need no regex; `unchecked` patterns use Java-only syntax.
-enum class PatternKind { none, any, single_line, single_line_nonempty, regex, unchecked };
+// `single_line_nonempty` (`.+`) need no regex; `tag_text` is the tags' `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`,
+// checked against Unicode's categories; `unchecked` patterns use other Java-only syntax.
+enum class PatternKind { none, any, single_line, single_line_nonempty, regex, tag_text, unchecked };
 
 inline constexpr uint8_t k_required = 1;  // the member must be given
 inline constexpr uint8_t k_local_uri = 2; // an S3 URI that UriPolicy::local also lets be local
@@ -40,8 +42,10 @@ struct Shape { // NOLINT(clang-analyzer-optin.performance.Padding): field order 
   uint16_t value = 0;   // map
 };
 
-// The request shape, and any shape by index.
+// The request shape (CreateTrainingJobRequest), an operation's input shape by name
+// ("AddTagsInput"; nullptr when not generated), and any shape by index.
 const Shape& request_shape();
+const Shape* input_shape(std::string_view name);
 const Shape& shape(uint16_t index);
 std::span<const Shape> all_shapes();
 

@@ -7,8 +7,6 @@
 #include <chrono>
 #include <cmath>
 
-#include "util/text.hpp"
-
 namespace sagerun::job {
 namespace {
 
@@ -39,6 +37,34 @@ constexpr std::array k_echoed_members = {
     "RemoteDebugConfig",
     "InfraCheckConfig",
 };
+
+void set_default(json& object, const char* key, json value) {
+  if (!object.is_object()) return;
+  if (const auto it = object.find(key); it == object.end() || it->is_null()) object[key] = std::move(value);
+}
+
+// The same in the object `out[parent]`, when there is one.
+void set_default_in(json& out, const char* parent, const char* key, json value) {
+  if (const auto it = out.find(parent); it != out.end()) set_default(*it, key, std::move(value));
+}
+
+// What SageMaker fills in its answer when the request left it out (the SageMaker SDK's attach
+// indexes OutputDataConfig.KmsKeyId, for one). The typed view already wrote the runner's
+// defaults: TrainingInputMode, VolumeSizeInGB, MaxRuntimeInSeconds, CompressionType and
+// EnableNetworkIsolation.
+void put_service_defaults(json& out) {
+  set_default_in(out, "OutputDataConfig", "KmsKeyId", "");
+  set_default_in(out, "AlgorithmSpecification", "EnableSageMakerMetricsTimeSeries", false);
+  for (const char* flag :
+       {"EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining"})
+    set_default(out, flag, false);
+  if (const auto channels = out.find("InputDataConfig"); channels != out.end() && channels->is_array()) {
+    for (auto& channel : *channels) {
+      set_default(channel, "CompressionType", "None");
+      set_default(channel, "RecordWrapperType", "None");
+    }
+  }
+}
 
 void put_status_fields(json& out, const TrainingJobStatus& status) {
   out["TrainingJobName"] = status.job_name;
@@ -172,6 +198,7 @@ json describe_json(const TrainingJobRequest& request, const TrainingJobStatus& s
   json out = json::object();
   for (const char* key : k_echoed_members)
     if (const auto it = full.find(key); it != full.end() && !it->is_null()) out[key] = *it;
+  put_service_defaults(out);
   put_status_fields(out, status);
   return out;
 }
@@ -232,14 +259,6 @@ Expected<TrainingJobStatus> status_from_json(const json& json_status) {
   read.integer(json_status, "BillableTimeInSeconds", out.billable_time_seconds);
   if (read.error()) return std::unexpected(*read.error());
   return out;
-}
-
-std::string training_job_arn(const std::string& region, const std::string& account, const std::string& job_name) {
-  const std::string lower = util::ascii_lower(job_name);
-  const std::string partition = region.starts_with("cn-")       ? "aws-cn"
-                                : region.starts_with("us-gov-") ? "aws-us-gov"
-                                                                : "aws";
-  return "arn:" + partition + ":sagemaker:" + region + ":" + account + ":training-job/" + lower;
 }
 
 double now_seconds() {

@@ -55,9 +55,6 @@ nlohmann::json describe_json(const TrainingJobRequest& request, const TrainingJo
 nlohmann::json to_json(const TrainingJobStatus& status);
 Expected<TrainingJobStatus> status_from_json(const nlohmann::json& json);
 
-// arn:aws:sagemaker:<region>:<account>:training-job/<lower-cased name>, as the service writes it.
-std::string training_job_arn(const std::string& region, const std::string& account, const std::string& job_name);
-
 // Seconds since the epoch, now.
 double now_seconds();
 

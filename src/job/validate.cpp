@@ -20,6 +20,7 @@
 #include "job/location.hpp"
 #include "job/request.hpp"
 #include "job/shapes.hpp"
+#include "job/tags.hpp"
 
 namespace sagerun::job {
 namespace {
@@ -326,6 +327,35 @@ const json* find_object(const json& parent, const char* key) {
   return it != parent.end() && it->is_object() ? &*it : nullptr;
 }
 
+// What the model cannot say of a list of tags (CreateTrainingJob's and AddTags' Tags): keys differ,
+// and none takes the prefix AWS keeps for its own tags.
+void tag_checks(const json& request, Walker& walker) {
+  const auto tags = request.find("Tags");
+  if (tags == request.end() || !tags->is_array()) return;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < tags->size(); ++i) {
+    const json& tag = (*tags)[i];
+    const auto key = tag.is_object() ? tag.find("Key") : tag.end();
+    if (!tag.is_object() || key == tag.end() || !key->is_string()) continue;
+    const std::string path = "tags." + std::to_string(i + 1) + ".member.key";
+    if (walker.failed(path)) continue;
+    const auto& text = key->get_ref<const std::string&>();
+    if (text.starts_with("aws:"))
+      walker.fail(*key, path, "Member must not begin with 'aws:': that prefix is reserved for AWS's own tags");
+    else if (!seen.insert(text).second)
+      walker.fail(*key, path,
+                  "Member must be unique: a tag key may be given once (its value replaces any earlier one)");
+  }
+}
+
+std::string message_of(const Walker& walker) {
+  const auto& errors = walker.errors();
+  if (errors.empty()) return "";
+  const std::string count = std::to_string(errors.size());
+  return count + (errors.size() == 1 ? " validation error detected: " : " validation errors detected: ") +
+         join(errors, "; ");
+}
+
 // What the model cannot say: unique channel names, one data source per channel, and (for the
 // service) an image or algorithm to run.
 void semantic_checks(const json& request, UriPolicy policy, Walker& walker) {
@@ -396,12 +426,23 @@ std::string validate_request(const json& request, UriPolicy policy) {
   } else {
     walker.check(request, shapes::request_shape(), "", 0);
     semantic_checks(request, policy, walker);
+    tag_checks(request, walker);
   }
-  const auto& errors = walker.errors();
-  if (errors.empty()) return "";
-  const std::string count = std::to_string(errors.size());
-  return count + (errors.size() == 1 ? " validation error detected: " : " validation errors detected: ") +
-         join(errors, "; ");
+  return message_of(walker);
+}
+
+std::string validate_tags_input(std::string_view operation, const json& body) {
+  const shapes::Shape* shape = shapes::input_shape(std::string(operation) + "Input");
+  if (shape == nullptr) return "sagerun: no input shape for '" + std::string(operation) + "'";
+  Walker walker(UriPolicy::sagemaker);
+  if (!body.is_object()) {
+    walker.add("The request must be a JSON object (" + std::string(operation) + "'s input), not " +
+               std::string(body.type_name()));
+  } else {
+    walker.check(body, *shape, "", 0);
+    tag_checks(body, walker);
+  }
+  return message_of(walker);
 }
 
 } // namespace sagerun::job

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <thread>
 
+#include "job/arn.hpp"
 #include "job/lifecycle.hpp"
 #include "job/service_error.hpp"
 #include "job/status.hpp"
@@ -125,6 +126,16 @@ Expected<void> LocalJobs::stop(const std::string& name) {
       asked = true;
     } // else a runner starting, not yet named in its lock file: look again
   }
+}
+
+Expected<std::vector<job::Tag>> LocalJobs::tags(const std::string& arn) { return m_store.index().tags(arn); }
+
+Expected<std::vector<job::Tag>> LocalJobs::add_tags(const std::string& arn, const std::vector<job::Tag>& tags) {
+  return m_store.index().add_tags(arn, tags);
+}
+
+Expected<void> LocalJobs::delete_tags(const std::string& arn, const std::vector<std::string>& keys) {
+  return m_store.index().delete_tags(arn, keys);
 }
 
 namespace {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "job/request.hpp"
+#include "job/tags.hpp"
 #include "jobs/reconcile.hpp"
 #include "store/runner_lock.hpp"
 #include "store/store.hpp"
@@ -54,6 +55,11 @@ public:
   // StopTrainingJob: a waiting job ends Stopped at once; a running one is asked (its runner gets
   // SIGTERM) and this returns once it shows Stopping. ValidationException for an ended job.
   Expected<void> stop(const std::string& name);
+  // ListTags, AddTags (the job's tags after), DeleteTags, of the job `arn` names: any job of the
+  // store, its tags as the index keeps them (store::Index::tags).
+  Expected<std::vector<job::Tag>> tags(const std::string& arn);
+  Expected<std::vector<job::Tag>> add_tags(const std::string& arn, const std::vector<job::Tag>& tags);
+  Expected<void> delete_tags(const std::string& arn, const std::vector<std::string>& keys);
 
   // A runner the caller started has ended (waitpid's status): its job is reconciled now if its
   // runner did not end it.

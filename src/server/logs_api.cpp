@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "job/arn.hpp"
 #include "server/json_text.hpp"
 #include "server/params.hpp"
 
@@ -164,8 +165,8 @@ ApiResult<std::string> LogsApi::describe_log_streams(const json& body) {
       item["lastEventTimestamp"] = last;
       item["lastIngestionTime"] = std::max(last, stream.events->modified_ms());
     }
-    item["arn"] = "arn:aws:logs:" + m_options.region + ":" + m_options.account +
-                  ":log-group:" + std::string(k_log_group) + ":log-stream:" + stream.name;
+    item["arn"] = "arn:" + job::aws_partition(m_options.region) + ":logs:" + m_options.region + ":" +
+                  m_options.account + ":log-group:" + std::string(k_log_group) + ":log-stream:" + stream.name;
     item["storedBytes"] = 0;
     rows.push_back({std::move(item), last});
   }

@@ -26,7 +26,7 @@ ApiResult<std::string> job_name(const nlohmann::json& body) {
 
 bool SageMakerApi::serves(std::string_view operation) {
   return operation == "CreateTrainingJob" || operation == "DescribeTrainingJob" || operation == "ListTrainingJobs" ||
-         operation == "StopTrainingJob";
+         operation == "StopTrainingJob" || TagsApi::serves(operation);
 }
 
 ApiResult<std::string> SageMakerApi::call(std::string_view operation, const nlohmann::json& body) {
@@ -34,6 +34,7 @@ ApiResult<std::string> SageMakerApi::call(std::string_view operation, const nloh
   if (operation == "CreateTrainingJob") return create_training_job(body);
   if (operation == "ListTrainingJobs") return list_training_jobs(body);
   if (operation == "StopTrainingJob") return stop_training_job(body);
+  if (TagsApi::serves(operation)) return m_tags.call(operation, body);
   return api_error(400, "UnknownOperationException", "");
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 // The SageMaker operations the server answers (JSON 1.1, X-Amz-Target "SageMaker.<Operation>"):
-// CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob, over the jobs
-// service — the store every front end shares, so the jobs `sagerun local` ran show here too. Each
-// takes the parsed request body and returns the response body, or the service's error.
+// CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob, and the tag
+// operations AddTags, ListTags, DeleteTags (tags_api.hpp), over the jobs service — the store every front end shares, so
+// the jobs `sagerun local` ran show here too. Each takes the parsed request body and returns the response body, or the
+// service's error.
 
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "server/describe_cache.hpp"
 #include "server/list_cache.hpp"
 #include "server/scheduler.hpp"
+#include "server/tags_api.hpp"
 #include "util/environment.hpp"
 
 namespace sagerun::server {
@@ -27,7 +29,7 @@ struct SageMakerOptions {
 class SageMakerApi {
 public:
   SageMakerApi(jobs::LocalJobs& jobs, Scheduler& scheduler, SageMakerOptions options)
-      : m_jobs(jobs), m_scheduler(scheduler), m_options(std::move(options)) {}
+      : m_jobs(jobs), m_scheduler(scheduler), m_options(std::move(options)), m_tags(jobs) {}
 
   // Whether `operation` (the part of the target after "SageMaker.") is served.
   static bool serves(std::string_view operation);
@@ -44,6 +46,7 @@ private:
   SageMakerOptions m_options;
   DescribeCache m_described;
   ListCache m_listed;
+  TagsApi m_tags;
 };
 
 } // namespace sagerun::server

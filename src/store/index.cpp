@@ -33,6 +33,13 @@ CREATE TABLE IF NOT EXISTS requests (
   sequence INTEGER PRIMARY KEY REFERENCES jobs (sequence) ON DELETE CASCADE,
   request TEXT NOT NULL
 );
+-- A job's tags, in the order first given (rowid); a value replaced keeps its key's place.
+CREATE TABLE IF NOT EXISTS tags (
+  sequence INTEGER NOT NULL REFERENCES jobs (sequence) ON DELETE CASCADE,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  UNIQUE (sequence, key)
+);
 CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (creation_time, name);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, creation_time, name);
 CREATE INDEX IF NOT EXISTS jobs_by_status_name ON jobs (status, name);
@@ -128,7 +135,9 @@ Expected<std::unique_ptr<Index>> Index::open(const std::filesystem::path& file) 
   auto db = sqlite::Database::open(file);
   if (!db) return std::unexpected(db.error());
   if (auto made = db->exec(k_schema); !made) return std::unexpected(made.error());
-  return std::unique_ptr<Index>(new Index(std::move(*db)));
+  std::unique_ptr<Index> index(new Index(std::move(*db)));
+  if (auto upgraded = index->upgrade(); !upgraded) return std::unexpected(upgraded.error());
+  return index;
 }
 
 Expected<void> Index::insert(JobRow& row) {
@@ -173,7 +182,9 @@ Expected<void> Index::insert_row(JobRow& row) {
   auto insert_request = m_db.prepare("INSERT INTO requests (sequence, request) VALUES (?1, ?2)");
   if (!insert_request) return std::unexpected(insert_request.error());
   insert_request->bind(1, row.sequence).bind(2, dump(row.request));
-  return insert_request->run();
+  if (auto done = insert_request->run(); !done) return done;
+  const auto tags = row.request.find("Tags");
+  return tags == row.request.end() ? Expected<void>{} : insert_tags(row.sequence, job::read_tags(*tags));
 }
 
 Expected<void> Index::write_status(const std::string& name, const job::TrainingJobStatus& status) {

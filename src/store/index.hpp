@@ -7,7 +7,12 @@
 // server); within one, calls are serialised.
 //
 // Who writes what: insert() the job's creator; write_status() only through StatusWriter, by the
-// holder of the job's lock; request_stop() anyone (a stop is asked, not written).
+// holder of the job's lock; request_stop() anyone (a stop is asked, not written); a job's tags
+// anyone (AddTags, DeleteTags), each change one transaction.
+//
+// The index's schema has a version (PRAGMA user_version); an index of an older version is brought
+// up to date, once, by whichever process opens it first (version 1: the tags table, filled from
+// the Tags of the requests already stored).
 
 #include <cstdint>
 #include <filesystem>
@@ -19,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "job/status.hpp"
+#include "job/tags.hpp"
 #include "store/name_index.hpp"
 #include "store/sqlite.hpp"
 #include "util/error.hpp"
@@ -121,12 +127,28 @@ public:
   // Through StatusWriter only: the lock holder's record.
   Expected<void> write_status(const std::string& name, const job::TrainingJobStatus& status);
 
+  // Tags, of the job an ARN names (the TrainingJobArn it was given, its name in any case);
+  // an ARN that names no job of the store is a ValidationException naming it. A job's tags keep
+  // the order they were first given in; they are removed with the job.
+  Expected<std::vector<job::Tag>> tags(const std::string& arn);
+  // Adds `tags`, a key the job has already getting the new value in its place; the job's tags
+  // after. More than job::k_max_tags in all is a ValidationException, and nothing changes.
+  Expected<std::vector<job::Tag>> add_tags(const std::string& arn, const std::vector<job::Tag>& tags);
+  // Removes the keys the job has; the others are no error.
+  Expected<void> delete_tags(const std::string& arn, const std::vector<std::string>& keys);
+
   sqlite::Database& database() { return m_db; }
 
 private:
   explicit Index(sqlite::Database db) : m_db(std::move(db)) {}
+  // Brings an index of an older schema version up to date (index_tags.cpp for version 1).
+  Expected<void> upgrade();
   // Within a transaction, under m_mutex.
   Expected<void> insert_row(JobRow& row);
+  Expected<void> insert_tags(int64_t sequence, const std::vector<job::Tag>& tags);
+  // Under m_mutex: the sequence of the job `arn` names.
+  Expected<int64_t> tagged_job(const std::string& arn);
+  Expected<std::vector<job::Tag>> read_tags(int64_t sequence);
   Expected<JobRow> read_row(sqlite::Statement& select, bool with_request);
   Expected<std::vector<JobRow>> select_rows(const std::string& sql, bool with_request);
   // Under m_mutex: the sequences of the jobs whose names contain `lowered`, as a JSON array, when

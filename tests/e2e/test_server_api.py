@@ -124,10 +124,18 @@ class ServerApi(unittest.TestCase):
         self.assertEqual(model, {"args": ["--epochs", "2"], "job": "first-job", "files": ["script", "train.csv"]})
         self.assertEqual([t["Status"] for t in done["SecondaryStatusTransitions"]],
                          ["Starting", "Downloading", "Training", "Uploading", "Completed"])
-        for key in ("AlgorithmSpecification", "RoleArn", "InputDataConfig", "ResourceConfig", "StoppingCondition"):
-            sent = training_request("first-job", prefix="ok", hyperparameters={"epochs": "2"})
+        sent = training_request("first-job", prefix="ok", hyperparameters={"epochs": "2"})
+        for key in ("RoleArn", "ResourceConfig", "StoppingCondition"):
             self.assertEqual(done[key], sent[key])
-        self.assertEqual(done["OutputDataConfig"], {"S3OutputPath": "s3://bkt/ok/output", "CompressionType": "GZIP"})
+        # As given, with what the service fills when the request leaves it out.
+        self.assertEqual(done["AlgorithmSpecification"],
+                         dict(sent["AlgorithmSpecification"], EnableSageMakerMetricsTimeSeries=False))
+        self.assertEqual(done["InputDataConfig"],
+                         [dict(sent["InputDataConfig"][0], CompressionType="None", RecordWrapperType="None")])
+        self.assertEqual(done["OutputDataConfig"],
+                         {"S3OutputPath": "s3://bkt/ok/output", "CompressionType": "GZIP", "KmsKeyId": ""})
+        self.assertEqual([done[k] for k in ("EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
+                                            "EnableManagedSpotTraining")], [False, False, False])
         self.assertEqual(done["HyperParameters"], {"epochs": "2"})
         self.assertLessEqual(done["CreationTime"], done["TrainingStartTime"])
         self.assertLessEqual(done["TrainingStartTime"], done["TrainingEndTime"])

@@ -77,10 +77,17 @@ struct Front {
   server::ApiDispatch dispatch;
 };
 
-constexpr std::array<const char*, 7> k_targets = {
-    "SageMaker.CreateTrainingJob",   "SageMaker.DescribeTrainingJob",    "SageMaker.ListTrainingJobs",
-    "SageMaker.StopTrainingJob",     "Logs_20140328.DescribeLogStreams", "Logs_20140328.GetLogEvents",
+constexpr std::array<const char*, 10> k_targets = {
+    "SageMaker.CreateTrainingJob",
+    "SageMaker.DescribeTrainingJob",
+    "SageMaker.ListTrainingJobs",
+    "SageMaker.StopTrainingJob",
+    "Logs_20140328.DescribeLogStreams",
+    "Logs_20140328.GetLogEvents",
     "Logs_20140328.FilterLogEvents",
+    "SageMaker.AddTags",
+    "SageMaker.ListTags",
+    "SageMaker.DeleteTags",
 };
 
 std::string signed_request(uint8_t pick, std::string body) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "job/arn.hpp"
 #include "job/lifecycle.hpp"
 #include "job/request.hpp"
 #include "job/status.hpp"

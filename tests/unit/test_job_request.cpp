@@ -37,6 +37,7 @@ void expect_same_fields(const TrainingJobRequest& a, const TrainingJobRequest& b
   EXPECT_EQ(a.environment, b.environment);
   EXPECT_EQ(a.checkpoint, b.checkpoint);
   EXPECT_EQ(a.network_isolation, b.network_isolation);
+  EXPECT_EQ(a.tags, b.tags);
 }
 
 // What the CLI builds from flags: no raw at all.
@@ -68,6 +69,7 @@ TrainingJobRequest from_flags() {
   request.environment = {{"MY_VAR", "1"}};
   request.checkpoint = CheckpointConfig{"s3://bucket/ckpt", "/opt/ml/checkpoints"};
   request.network_isolation = true;
+  request.tags = {{"team", "ml"}, {"cost-centre", "42"}};
   return request;
 }
 
@@ -195,6 +197,7 @@ TEST(JobRequest, ToJsonKeepsWhatTheTypedViewDoesNotKnow) {
   ASSERT_TRUE(request) << request.error().message;
   request->instance_count = 3;
   request->channels[0].uri = "s3://b/other";
+  EXPECT_EQ(request->tags, (std::vector<Tag>{{"team", "ml"}}));
   const json out = to_json(*request);
   EXPECT_EQ(out["Tags"], json_request["Tags"]);
   EXPECT_EQ(out["VpcConfig"], json_request["VpcConfig"]);

@@ -1,6 +1,7 @@
 // Training job status: transitions, the DescribeTrainingJob shape, and the stored form.
 #include <gtest/gtest.h>
 
+#include "job/arn.hpp"
 #include "job/status.hpp"
 
 namespace sagerun::job {
@@ -74,6 +75,47 @@ TEST(JobStatus, DescribeHasTheServiceShape) {
   EXPECT_FALSE(describe.contains("InputDataConfig"));
 }
 
+// What the service fills when the request leaves it out: the SageMaker SDK's attach indexes some.
+TEST(JobStatus, DescribeFillsWhatTheServiceFills) {
+  json raw = to_json(request());
+  raw["InputDataConfig"] = {{{"ChannelName", "train"},
+                             {"DataSource", {{"S3DataSource", {{"S3DataType", "S3Prefix"}, {"S3Uri", "s3://b/t"}}}}}},
+                            {{"ChannelName", "test"},
+                             {"CompressionType", "Gzip"},
+                             {"DataSource", {{"S3DataSource", {{"S3DataType", "S3Prefix"}, {"S3Uri", "s3://b/v"}}}}}}};
+  const json plain = describe_json(parse_request(raw).value(), finished_status());
+  EXPECT_EQ(plain["OutputDataConfig"],
+            json({{"S3OutputPath", "s3://bucket/out"}, {"CompressionType", "GZIP"}, {"KmsKeyId", ""}}));
+  EXPECT_EQ(
+      plain["AlgorithmSpecification"],
+      json({{"TrainingImage", "image:1"}, {"TrainingInputMode", "File"}, {"EnableSageMakerMetricsTimeSeries", false}}));
+  EXPECT_EQ(plain["ResourceConfig"],
+            json({{"InstanceType", "ml.m5.xlarge"}, {"InstanceCount", 1}, {"VolumeSizeInGB", 30}}));
+  EXPECT_EQ(plain["EnableNetworkIsolation"], false);
+  EXPECT_EQ(plain["EnableInterContainerTrafficEncryption"], false);
+  EXPECT_EQ(plain["EnableManagedSpotTraining"], true); // as given
+  EXPECT_EQ(plain["InputDataConfig"][0]["CompressionType"], "None");
+  EXPECT_EQ(plain["InputDataConfig"][0]["RecordWrapperType"], "None");
+  EXPECT_EQ(plain["InputDataConfig"][1]["CompressionType"], "Gzip");
+  EXPECT_FALSE(plain.contains("VpcConfig"));
+  EXPECT_FALSE(plain.contains("DebugHookConfig"));
+  EXPECT_FALSE(plain.contains("ProfilerConfig"));
+
+  raw["OutputDataConfig"]["KmsKeyId"] = "alias/mine";
+  raw["AlgorithmSpecification"]["EnableSageMakerMetricsTimeSeries"] = true;
+  raw["EnableInterContainerTrafficEncryption"] = true;
+  raw["VpcConfig"] = {{"SecurityGroupIds", {"sg-1"}}, {"Subnets", {"subnet-1"}}};
+  raw["DebugHookConfig"] = {{"S3OutputPath", "s3://bucket/debug"}};
+  raw["ProfilerConfig"] = {{"DisableProfiler", true}};
+  const json given = describe_json(parse_request(raw).value(), finished_status());
+  EXPECT_EQ(given["OutputDataConfig"]["KmsKeyId"], "alias/mine");
+  EXPECT_EQ(given["AlgorithmSpecification"]["EnableSageMakerMetricsTimeSeries"], true);
+  EXPECT_EQ(given["EnableInterContainerTrafficEncryption"], true);
+  EXPECT_EQ(given["VpcConfig"], raw["VpcConfig"]);
+  EXPECT_EQ(given["DebugHookConfig"], raw["DebugHookConfig"]);
+  EXPECT_EQ(given["ProfilerConfig"], raw["ProfilerConfig"]);
+}
+
 TEST(JobStatus, FailureReasonWhenSet) {
   auto status = finished_status();
   status.status = JobStatus::failed;
@@ -136,13 +178,6 @@ TEST(JobStatus, WrongFieldsAreNamed) {
   EXPECT_FALSE(status_from_json(stored));
 
   EXPECT_FALSE(status_from_json(json::array()));
-}
-
-TEST(JobStatus, ArnLowerCasesTheNameAndKnowsPartitions) {
-  EXPECT_EQ(training_job_arn("eu-west-1", "123456789012", "My-Job"),
-            "arn:aws:sagemaker:eu-west-1:123456789012:training-job/my-job");
-  EXPECT_EQ(training_job_arn("cn-north-1", "1", "J"), "arn:aws-cn:sagemaker:cn-north-1:1:training-job/j");
-  EXPECT_EQ(training_job_arn("us-gov-west-1", "1", "J"), "arn:aws-us-gov:sagemaker:us-gov-west-1:1:training-job/j");
 }
 
 TEST(JobStatus, NowIsNow) {
