@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include "job/request.hpp"
 
 namespace sagerun::job {
@@ -21,10 +23,7 @@ json add_tags(const std::vector<json>& tags) { return {{"ResourceArn", k_arn}, {
 
 json tag(const std::string& key, const std::string& value = "v") { return {{"Key", key}, {"Value", value}}; }
 
-std::string one_error(const std::string& value, const std::string& path, const std::string& constraint) {
-  return "1 validation error detected: Value " + value + " at '" + path +
-         "' failed to satisfy constraint: " + constraint;
-}
+using test::one_validation_error;
 
 TEST(JobTags, LettersSeparatorsAndNumbersOfAnyScriptPass) {
   const std::vector<json> tags = {
@@ -33,7 +32,7 @@ TEST(JobTags, LettersSeparatorsAndNumbersOfAnyScriptPass) {
       tag("a_b.c:d/e=f+g-h@i", ""),                          // the marks the pattern names; an empty value
       tag(std::string("\xf0\xa0\x80\x80"), "\xe2\x80\x83")}; // U+20000 (a letter), an em space
   const auto message = validate_tags_input("AddTags", add_tags(tags));
-  EXPECT_EQ(message, one_error("'données d'été'", "tags.2.member.value", k_pattern)); // …so only it fails
+  EXPECT_EQ(message, one_validation_error("'données d'été'", "tags.2.member.value", k_pattern)); // …so only it fails
   std::vector<json> fine = tags;
   fine[1]["Value"] = "données d’été"; // U+2019 is punctuation too
   EXPECT_NE(validate_tags_input("AddTags", add_tags(fine)), "");
@@ -44,7 +43,7 @@ TEST(JobTags, LettersSeparatorsAndNumbersOfAnyScriptPass) {
 TEST(JobTags, OtherCharactersBreakThePattern) {
   for (const std::string key : {"a!b", "smile \xf0\x9f\x98\x80", "tab\there", "new\nline", "#", "a,b"}) {
     EXPECT_EQ(validate_tags_input("AddTags", add_tags({tag(key)})),
-              one_error("'" + key + "'", "tags.1.member.key", k_pattern))
+              one_validation_error("'" + key + "'", "tags.1.member.key", k_pattern))
         << key;
   }
 }
@@ -56,12 +55,13 @@ TEST(JobTags, LengthsCountUtf16UnitsAsTheServiceDoes) {
   EXPECT_EQ(validate_tags_input("AddTags", add_tags({tag(letters)})), ""); // 128 units
   const std::string longer = letters + "\xf0\xa0\x80\x80";
   EXPECT_EQ(validate_tags_input("AddTags", add_tags({tag(longer)})),
-            one_error("'" + longer + "'", "tags.1.member.key", "Member must have length less than or equal to 128"));
+            one_validation_error("'" + longer + "'", "tags.1.member.key",
+                                 "Member must have length less than or equal to 128"));
   EXPECT_EQ(validate_tags_input("AddTags", add_tags({tag("")})),
-            one_error("''", "tags.1.member.key", "Member must have length greater than or equal to 1"));
+            one_validation_error("''", "tags.1.member.key", "Member must have length greater than or equal to 1"));
   EXPECT_EQ(validate_tags_input("AddTags", add_tags({tag("k", std::string(257, 'v'))})),
-            one_error("'" + std::string(257, 'v') + "'", "tags.1.member.value",
-                      "Member must have length less than or equal to 256"));
+            one_validation_error("'" + std::string(257, 'v') + "'", "tags.1.member.value",
+                                 "Member must have length less than or equal to 256"));
 }
 
 TEST(JobTags, AtMostFiftyInARequest) {
@@ -80,38 +80,40 @@ TEST(JobTags, AtMostFiftyInARequest) {
 
 TEST(JobTags, TheResourceArnAndTheOtherMembers) {
   EXPECT_EQ(validate_tags_input("AddTags", {{"Tags", json::array()}}),
-            one_error("null", "resourceArn", "Member must not be null"));
+            one_validation_error("null", "resourceArn", "Member must not be null"));
   EXPECT_EQ(validate_tags_input("ListTags", {{"ResourceArn", "arn:aws:iam::123456789012:role/r"}}),
-            one_error("'arn:aws:iam::123456789012:role/r'", "resourceArn",
-                      "Member must satisfy regular expression pattern: "
-                      "arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:.+"));
+            one_validation_error("'arn:aws:iam::123456789012:role/r'", "resourceArn",
+                                 "Member must satisfy regular expression pattern: "
+                                 "arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:.+"));
   EXPECT_EQ(validate_tags_input("ListTags", {{"ResourceArn", k_arn}}), "");
   EXPECT_EQ(validate_tags_input("ListTags", {{"ResourceArn", k_arn}, {"MaxResults", 10}}),
-            one_error("'10'", "maxResults", "Member must have value greater than or equal to 50"));
+            one_validation_error("'10'", "maxResults", "Member must have value greater than or equal to 50"));
   EXPECT_EQ(validate_tags_input("ListTags", {{"ResourceArn", k_arn}, {"MaxResults", 50}, {"NextToken", "t"}}), "");
   EXPECT_EQ(validate_tags_input("DeleteTags", {{"ResourceArn", k_arn}, {"TagKeys", json::array()}}),
-            one_error("'[]'", "tagKeys", "Member must have length greater than or equal to 1"));
-  EXPECT_EQ(validate_tags_input("DeleteTags", {{"ResourceArn", k_arn}, {"TagKeys", {"fine", "not!fine"}}}),
-            one_error("'[fine, not!fine]'", "tagKeys",
-                      "Member must satisfy constraint: [Member must have length less than or equal to 128, Member "
-                      "must have length greater than or equal to 1, " +
-                          k_pattern + "]"));
+            one_validation_error("'[]'", "tagKeys", "Member must have length greater than or equal to 1"));
+  EXPECT_EQ(
+      validate_tags_input("DeleteTags", {{"ResourceArn", k_arn}, {"TagKeys", {"fine", "not!fine"}}}),
+      one_validation_error("'[fine, not!fine]'", "tagKeys",
+                           "Member must satisfy constraint: [Member must have length less than or equal to 128, Member "
+                           "must have length greater than or equal to 1, " +
+                               k_pattern + "]"));
   EXPECT_EQ(validate_tags_input("DeleteTags", {{"ResourceArn", k_arn}}),
-            one_error("null", "tagKeys", "Member must not be null"));
+            one_validation_error("null", "tagKeys", "Member must not be null"));
   const auto message =
       validate_tags_input("AddTags", {{"ResourceArn", k_arn}, {"Tags", json::array({{{"Key", "k"}}})}});
-  EXPECT_EQ(message, one_error("null", "tags.1.member.value", "Member must not be null"));
+  EXPECT_EQ(message, one_validation_error("null", "tags.1.member.value", "Member must not be null"));
   EXPECT_EQ(validate_tags_input("AddTags", json::array()),
             "1 validation error detected: The request must be a JSON object (AddTags's input), not array");
 }
 
 TEST(JobTags, KeysDifferAndTheAwsPrefixIsRefusedAtCreationToo) {
-  EXPECT_EQ(validate_tags_input("AddTags", add_tags({tag("team"), tag("other"), tag("team", "again")})),
-            one_error("'team'", "tags.3.member.key",
-                      "Member must be unique: a tag key may be given once (its value replaces any earlier one)"));
+  EXPECT_EQ(
+      validate_tags_input("AddTags", add_tags({tag("team"), tag("other"), tag("team", "again")})),
+      one_validation_error("'team'", "tags.3.member.key",
+                           "Member must be unique: a tag key may be given once (its value replaces any earlier one)"));
   EXPECT_EQ(validate_tags_input("AddTags", add_tags({tag("aws:cloudformation:stack-name")})),
-            one_error("'aws:cloudformation:stack-name'", "tags.1.member.key",
-                      "Member must not begin with 'aws:': that prefix is reserved for AWS's own tags"));
+            one_validation_error("'aws:cloudformation:stack-name'", "tags.1.member.key",
+                                 "Member must not begin with 'aws:': that prefix is reserved for AWS's own tags"));
   json request = {{"TrainingJobName", "job"},
                   {"RoleArn", "arn:aws:iam::123456789012:role/r"},
                   {"AlgorithmSpecification", {{"TrainingImage", "img:1"}, {"TrainingInputMode", "File"}}},

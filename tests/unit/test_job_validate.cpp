@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 #include "job/request.hpp"
 #include "job/shapes.hpp"
 
@@ -30,10 +32,7 @@ json valid_request() {
   };
 }
 
-std::string one_error(const std::string& value, const std::string& path, const std::string& constraint) {
-  return "1 validation error detected: Value " + value + " at '" + path +
-         "' failed to satisfy constraint: " + constraint;
-}
+using test::one_validation_error;
 
 TEST(JobValidate, ValidRequestPasses) {
   EXPECT_EQ(validate_request(valid_request()), "");
@@ -44,8 +43,8 @@ TEST(JobValidate, BadNameReadsLikeTheService) {
   auto request = valid_request();
   request["TrainingJobName"] = "my_job";
   EXPECT_EQ(validate_request(request),
-            one_error("'my_job'", "trainingJobName",
-                      "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"));
+            one_validation_error("'my_job'", "trainingJobName",
+                                 "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"));
 }
 
 TEST(JobValidate, NameTooLongAndBadPatternAreTwoErrors) {
@@ -71,44 +70,44 @@ TEST(JobValidate, TwentyOneChannels) {
       << message;
   request["InputDataConfig"] = json::array();
   EXPECT_EQ(validate_request(request),
-            one_error("'[]'", "inputDataConfig", "Member must have length greater than or equal to 1"));
+            one_validation_error("'[]'", "inputDataConfig", "Member must have length greater than or equal to 1"));
 }
 
 TEST(JobValidate, DuplicateChannelNames) {
   auto request = valid_request();
   request["InputDataConfig"] = json::array({channel("train"), channel("test"), channel("train")});
-  EXPECT_EQ(validate_request(request), one_error("'train'", "inputDataConfig.3.member.channelName",
-                                                 "Member must be unique: channel names must differ"));
+  EXPECT_EQ(validate_request(request), one_validation_error("'train'", "inputDataConfig.3.member.channelName",
+                                                            "Member must be unique: channel names must differ"));
 }
 
 TEST(JobValidate, BadChannelNameHasTheListPath) {
   auto request = valid_request();
   request["InputDataConfig"][1]["ChannelName"] = "te st";
   EXPECT_EQ(validate_request(request),
-            one_error("'te st'", "inputDataConfig.2.member.channelName",
-                      "Member must satisfy regular expression pattern: [A-Za-z0-9\\.\\-_]+"));
+            one_validation_error("'te st'", "inputDataConfig.2.member.channelName",
+                                 "Member must satisfy regular expression pattern: [A-Za-z0-9\\.\\-_]+"));
 }
 
 TEST(JobValidate, BadS3Uri) {
   auto request = valid_request();
   request["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] = "http://bucket/x";
   EXPECT_EQ(validate_request(request),
-            one_error("'http://bucket/x'", "inputDataConfig.1.member.dataSource.s3DataSource.s3Uri",
-                      "Member must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$"));
+            one_validation_error("'http://bucket/x'", "inputDataConfig.1.member.dataSource.s3DataSource.s3Uri",
+                                 "Member must satisfy regular expression pattern: ^(https|s3)://([^/]+)/?(.*)$"));
 }
 
 TEST(JobValidate, InstanceCountZero) {
   auto request = valid_request();
   request["ResourceConfig"]["InstanceCount"] = 0;
-  EXPECT_EQ(validate_request(request),
-            one_error("'0'", "resourceConfig.instanceCount", "Member must have value greater than or equal to 1"));
+  EXPECT_EQ(validate_request(request), one_validation_error("'0'", "resourceConfig.instanceCount",
+                                                            "Member must have value greater than or equal to 1"));
 }
 
 TEST(JobValidate, MaxRuntimeZero) {
   auto request = valid_request();
   request["StoppingCondition"]["MaxRuntimeInSeconds"] = 0;
-  EXPECT_EQ(validate_request(request), one_error("'0'", "stoppingCondition.maxRuntimeInSeconds",
-                                                 "Member must have value greater than or equal to 1"));
+  EXPECT_EQ(validate_request(request), one_validation_error("'0'", "stoppingCondition.maxRuntimeInSeconds",
+                                                            "Member must have value greater than or equal to 1"));
 }
 
 TEST(JobValidate, HundredAndOneHyperparameters) {
@@ -129,11 +128,12 @@ TEST(JobValidate, HundredAndOneHyperparameters) {
 TEST(JobValidate, HyperparameterValueTooLong) {
   auto request = valid_request();
   request["HyperParameters"] = {{"big", std::string(2501, 'x')}};
-  EXPECT_EQ(validate_request(request),
-            one_error("'{big=" + std::string(2501, 'x') + "}'", "hyperParameters",
-                      "Map value must satisfy constraint: [Member must have length less than or equal to 2500, "
-                      "Member must have length greater than or equal to 0, Member must satisfy regular expression "
-                      "pattern: .*]"));
+  EXPECT_EQ(
+      validate_request(request),
+      one_validation_error("'{big=" + std::string(2501, 'x') + "}'", "hyperParameters",
+                           "Map value must satisfy constraint: [Member must have length less than or equal to 2500, "
+                           "Member must have length greater than or equal to 0, Member must satisfy regular expression "
+                           "pattern: .*]"));
   request["HyperParameters"] = {{"big", std::string(2500, 'x')}};
   EXPECT_EQ(validate_request(request), "");
 }
@@ -165,14 +165,15 @@ TEST(JobValidate, LengthsCountUtf16Units) {
 TEST(JobValidate, HyperparameterValuesMustBeStrings) {
   auto request = valid_request();
   request["HyperParameters"] = {{"lr", 0.1}};
-  EXPECT_EQ(validate_request(request), one_error("'0.1'", "hyperParameters.lr", "Member must be a string"));
+  EXPECT_EQ(validate_request(request), one_validation_error("'0.1'", "hyperParameters.lr", "Member must be a string"));
 }
 
 TEST(JobValidate, BadEnum) {
   auto request = valid_request();
   request["AlgorithmSpecification"]["TrainingInputMode"] = "Files";
-  EXPECT_EQ(validate_request(request), one_error("'Files'", "algorithmSpecification.trainingInputMode",
-                                                 "Member must satisfy enum value set: [Pipe, File, FastFile]"));
+  EXPECT_EQ(validate_request(request),
+            one_validation_error("'Files'", "algorithmSpecification.trainingInputMode",
+                                 "Member must satisfy enum value set: [Pipe, File, FastFile]"));
   request = valid_request();
   request["ResourceConfig"]["InstanceType"] = "ml.nope";
   const auto message = validate_request(request);
@@ -189,14 +190,15 @@ TEST(JobValidate, MissingRequired) {
     request.erase(key);
     std::string path = key;
     path[0] = static_cast<char>(path[0] - 'A' + 'a');
-    EXPECT_EQ(validate_request(request), one_error("null", path, "Member must not be null")) << key;
+    EXPECT_EQ(validate_request(request), one_validation_error("null", path, "Member must not be null")) << key;
   }
   auto request = valid_request();
   request["OutputDataConfig"] = json::object();
-  EXPECT_EQ(validate_request(request), one_error("null", "outputDataConfig.s3OutputPath", "Member must not be null"));
+  EXPECT_EQ(validate_request(request),
+            one_validation_error("null", "outputDataConfig.s3OutputPath", "Member must not be null"));
   request = valid_request();
   request["RoleArn"] = nullptr; // JSON null is "not given"
-  EXPECT_EQ(validate_request(request), one_error("null", "roleArn", "Member must not be null"));
+  EXPECT_EQ(validate_request(request), one_validation_error("null", "roleArn", "Member must not be null"));
 }
 
 TEST(JobValidate, MultipleErrorsAreCountedAndJoined) {
@@ -254,9 +256,10 @@ TEST(JobValidate, ImageNeededOnlyForTheService) {
   auto request = valid_request();
   request["AlgorithmSpecification"].erase("TrainingImage");
   EXPECT_EQ(validate_request(request, UriPolicy::local), "");
-  EXPECT_EQ(validate_request(request),
-            one_error("null", "algorithmSpecification.trainingImage",
-                      "Member must not be null or empty when algorithmSpecification.algorithmName is not given"));
+  EXPECT_EQ(
+      validate_request(request),
+      one_validation_error("null", "algorithmSpecification.trainingImage",
+                           "Member must not be null or empty when algorithmSpecification.algorithmName is not given"));
   request["AlgorithmSpecification"]["AlgorithmName"] = "my-algorithm";
   EXPECT_EQ(validate_request(request), "");
   request["AlgorithmSpecification"]["AlgorithmName"] = "my-algorithm-"; // (?<!-) in the model
@@ -267,8 +270,8 @@ TEST(JobValidate, OneDataSourcePerChannel) {
   auto request = valid_request();
   request["InputDataConfig"][0]["DataSource"] = json::object();
   EXPECT_EQ(validate_request(request),
-            one_error("'{}'", "inputDataConfig.1.member.dataSource",
-                      "Member must have exactly one of s3DataSource, fileSystemDataSource, datasetSource"));
+            one_validation_error("'{}'", "inputDataConfig.1.member.dataSource",
+                                 "Member must have exactly one of s3DataSource, fileSystemDataSource, datasetSource"));
   request["InputDataConfig"][0]["DataSource"] = {{"FileSystemDataSource",
                                                   {{"FileSystemId", "fs-0123456789abcdef0"},
                                                    {"FileSystemAccessMode", "ro"},
@@ -300,10 +303,11 @@ TEST(JobValidate, ScalarListElementsAreReportedAtTheList) {
   auto request = valid_request();
   request["AlgorithmSpecification"]["ContainerEntrypoint"] = {"python", std::string(257, 'x')};
   EXPECT_EQ(validate_request(request),
-            one_error("'[python, " + std::string(257, 'x') + "]'", "algorithmSpecification.containerEntrypoint",
-                      "Member must satisfy constraint: [Member must have length less than or equal to 256, Member "
-                      "must have length greater than or equal to 0, Member must satisfy regular expression pattern: "
-                      ".*]"));
+            one_validation_error(
+                "'[python, " + std::string(257, 'x') + "]'", "algorithmSpecification.containerEntrypoint",
+                "Member must satisfy constraint: [Member must have length less than or equal to 256, Member "
+                "must have length greater than or equal to 0, Member must satisfy regular expression pattern: "
+                ".*]"));
 }
 
 TEST(JobValidate, EveryPatternCompilesAndEveryRegexShapeIsBounded) {
@@ -352,9 +356,9 @@ TEST(JobValidate, ChannelNamesThatNameNoFolderAreRefused) {
     auto request = valid_request();
     request["InputDataConfig"][0]["ChannelName"] = name;
     EXPECT_EQ(validate_request(request),
-              one_error("'" + name + "'", "inputDataConfig.1.member.channelName",
-                        "Member must not be '.' or '..': a channel name is the name of its folder under "
-                        "/opt/ml/input/data"));
+              one_validation_error("'" + name + "'", "inputDataConfig.1.member.channelName",
+                                   "Member must not be '.' or '..': a channel name is the name of its folder under "
+                                   "/opt/ml/input/data"));
   }
   auto request = valid_request();
   request["InputDataConfig"][0]["ChannelName"] = "..train.";
@@ -373,11 +377,12 @@ TEST(JobValidate, CheckpointLocalPathIsConfined) {
   EXPECT_EQ(with_path("/opt/ml/checkpoints/run-1/"), "");
   EXPECT_EQ(with_path("/checkpoints"), "");
   EXPECT_EQ(with_path("/opt/ml/checkpoints/../../../../tmp/X"),
-            one_error("'/opt/ml/checkpoints/../../../../tmp/X'", "checkpointConfig.localPath",
-                      "Member must be a path without '.' or '..' components"));
+            one_validation_error("'/opt/ml/checkpoints/../../../../tmp/X'", "checkpointConfig.localPath",
+                                 "Member must be a path without '.' or '..' components"));
   EXPECT_NE(with_path("/opt/ml/./checkpoints").find("without '.' or '..'"), std::string::npos);
-  EXPECT_EQ(with_path("checkpoints"), one_error("'checkpoints'", "checkpointConfig.localPath",
-                                                "Member must be an absolute path (like /opt/ml/checkpoints)"));
+  EXPECT_EQ(with_path("checkpoints"),
+            one_validation_error("'checkpoints'", "checkpointConfig.localPath",
+                                 "Member must be an absolute path (like /opt/ml/checkpoints)"));
   for (const std::string reserved : {"/opt/ml/input", "/opt/ml/input/config", "/opt/ml/code/x", "/opt/ml/model",
                                      "/opt/ml/output/data", "/opt/ml", "/opt/ml/", "/", "//"}) {
     EXPECT_NE(with_path(reserved).find("the training contract fills that folder"), std::string::npos) << reserved;

@@ -18,7 +18,7 @@ using Tags = std::vector<Tag>;
 
 std::string arn_of(const std::string& name) { return job::training_job_arn("us-east-1", "000000000000", name); }
 
-JobRow row(const std::string& name, const json& tags = json()) {
+JobRow tagged_row(const std::string& name, const json& tags = json()) {
   JobRow out;
   out.name = name;
   out.request = {{"TrainingJobName", name}, {"RoleArn", "arn:aws:iam::123456789012:role/r"}};
@@ -36,7 +36,7 @@ std::unique_ptr<Index> open_index(const std::filesystem::path& file) {
 TEST(StoreIndexTags, TheTagsOfCreationThenAddedReplacedAndDeleted) {
   test::TempDir dir;
   auto index = open_index(dir.path() / "jobs.db");
-  auto job = row("Tagged-Job", {{{"Key", "team"}, {"Value", "ml"}}, {{"Key", "stage"}, {"Value", "dev"}}});
+  auto job = tagged_row("Tagged-Job", {{{"Key", "team"}, {"Value", "ml"}}, {{"Key", "stage"}, {"Value", "dev"}}});
   ASSERT_TRUE(index->insert(job));
   const std::string arn = arn_of("Tagged-Job");
   EXPECT_EQ(*index->tags(arn), (Tags{{"team", "ml"}, {"stage", "dev"}}));
@@ -60,7 +60,7 @@ TEST(StoreIndexTags, TheTagsOfCreationThenAddedReplacedAndDeleted) {
 TEST(StoreIndexTags, AnArnOfNoJobHereIsAValidationError) {
   test::TempDir dir;
   auto index = open_index(dir.path() / "jobs.db");
-  auto job = row("job");
+  auto job = tagged_row("job");
   ASSERT_TRUE(index->insert(job));
   EXPECT_TRUE(index->tags(arn_of("job"))->empty());
   for (const std::string& arn : {arn_of("other"), job::training_job_arn("eu-west-1", "000000000000", "job"),
@@ -79,7 +79,7 @@ TEST(StoreIndexTags, AnArnOfNoJobHereIsAValidationError) {
 TEST(StoreIndexTags, AtMostFiftyAJobAndATooLargeAddChangesNothing) {
   test::TempDir dir;
   auto index = open_index(dir.path() / "jobs.db");
-  auto job = row("job", {{{"Key", "first"}, {"Value", "1"}}});
+  auto job = tagged_row("job", {{{"Key", "first"}, {"Value", "1"}}});
   ASSERT_TRUE(index->insert(job));
   Tags many;
   for (int i = 0; i < 49; ++i)
@@ -98,11 +98,11 @@ TEST(StoreIndexTags, AtMostFiftyAJobAndATooLargeAddChangesNothing) {
 TEST(StoreIndexTags, GoneWithTheJobAndNotInheritedByANewOneOfTheName) {
   test::TempDir dir;
   auto index = open_index(dir.path() / "jobs.db");
-  auto job = row("job", {{{"Key", "team"}, {"Value", "ml"}}});
+  auto job = tagged_row("job", {{{"Key", "team"}, {"Value", "ml"}}});
   ASSERT_TRUE(index->insert(job));
   ASSERT_TRUE(index->remove("job"));
   EXPECT_FALSE(index->tags(arn_of("job")));
-  auto again = row("job");
+  auto again = tagged_row("job");
   ASSERT_TRUE(index->insert(again));
   EXPECT_TRUE(index->tags(arn_of("job"))->empty());
 }
@@ -111,8 +111,8 @@ TEST(StoreIndexTags, GoneWithTheJobAndNotInheritedByANewOneOfTheName) {
 void make_older_index(const std::filesystem::path& file) {
   {
     auto index = open_index(file);
-    auto tagged = row("tagged", {{{"Key", "team"}, {"Value", "ml"}}, {{"Key", "empty"}, {"Value", ""}}});
-    auto plain = row("plain");
+    auto tagged = tagged_row("tagged", {{{"Key", "team"}, {"Value", "ml"}}, {{"Key", "empty"}, {"Value", ""}}});
+    auto plain = tagged_row("plain");
     ASSERT_TRUE(index->insert(tagged));
     ASSERT_TRUE(index->insert(plain));
   }

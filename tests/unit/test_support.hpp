@@ -25,4 +25,11 @@ private:
   std::filesystem::path m_path;
 };
 
+// The service's message for one broken constraint of a request.
+inline std::string one_validation_error(const std::string& value, const std::string& path,
+                                        const std::string& constraint) {
+  return "1 validation error detected: Value " + value + " at '" + path +
+         "' failed to satisfy constraint: " + constraint;
+}
+
 } // namespace sagerun::test
