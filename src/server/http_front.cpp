@@ -247,7 +247,7 @@ private:
     m_response.version(11);
     m_response.result(static_cast<unsigned>(answer.status));
     m_response.set(http::field::content_type, answer.content_type.empty() ? k_content_type : answer.content_type);
-    m_response.set("x-amzn-RequestId", request_id());
+    if (!aws::find_header(answer.headers, "x-amzn-RequestId")) m_response.set("x-amzn-RequestId", request_id());
     if (!answer.error_type.empty()) m_response.set("x-amzn-ErrorType", answer.error_type);
     for (const auto& [name, value] : answer.headers)
       m_response.insert(name, value);

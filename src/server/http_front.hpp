@@ -20,6 +20,7 @@
 #include <string>
 
 #include "server/auth.hpp"
+#include "server/http_answer.hpp"
 #include "server/logs_api.hpp"
 #include "server/sagemaker_api.hpp"
 #include "util/error.hpp"
@@ -35,16 +36,6 @@ struct HttpLimits {
   size_t body_bytes = 16 * 1024 * 1024;
 };
 
-// What the front hands a request to, and what it answers: the status, the error type (empty on
-// success), the body, its type (empty: application/x-amz-json-1.1) and any more headers.
-// Separate from the sockets so the fuzzer drives it directly.
-struct HttpAnswer {
-  int status = 200;
-  std::string error_type;
-  std::string body;
-  std::string content_type;
-  aws::Headers headers;
-};
 
 // What answers the requests that are not API calls (a browser's: the dashboard). It takes a
 // request that names no operation (no X-Amz-Target) and carries no signature: a GET, or
