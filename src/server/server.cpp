@@ -9,6 +9,7 @@
 
 #include "jobs/local_jobs.hpp"
 #include "jobs/s3_aborter.hpp"
+#include "server/cloudwatch_api.hpp"
 #include "server/http_front.hpp"
 #include "server/logs_api.hpp"
 #include "server/sagemaker_api.hpp"
@@ -34,8 +35,8 @@ struct Server::Parts {
                   SageMakerOptions{.uri_policy = options.uri_policy,
                                    .needs_image = options.runner.runtime == "docker",
                                    .runner_env = options.env}),
-        logs(*store, LogsOptions{options.region, options.account}), dispatch(verifier, sagemaker, logs),
-        front(dispatch, options.threads, options.http) {}
+        logs(*store, LogsOptions{options.region, options.account}), cloudwatch(*store),
+        dispatch(verifier, sagemaker, logs, cloudwatch), front(dispatch, options.threads, options.http) {}
 
   std::unique_ptr<store::Store> store;
   jobs::S3UploadAborter aborter;
@@ -45,6 +46,7 @@ struct Server::Parts {
   Scheduler scheduler;
   SageMakerApi sagemaker;
   LogsApi logs;
+  CloudWatchApi cloudwatch;
   ApiDispatch dispatch;
   HttpFront front;
 };

@@ -2,9 +2,10 @@
 // server's limits (headers, chunked bodies), SigV4 verification and operation dispatch over a
 // real store. The first byte picks how the rest is used:
 //   even: raw bytes, parsed as one request (nearly all stop at the parser or at the signature);
-//   odd:  a signed request: the next byte picks the operation, the rest is its JSON body, so the
-//         operations' parameter checks and tokens are reached with whatever the fuzzer makes.
-// Whatever comes in, the answer is an HTTP status with a JSON body, never a crash or a 500.
+//   odd:  a signed request: the next byte picks the operation, the rest is its JSON body (or, for
+//         CloudWatch's query protocol, its form), so the operations' parameter checks, the form
+//         parser and tokens are reached with whatever the fuzzer makes.
+// Whatever comes in, the answer is an HTTP status with a body, never a crash or a 500.
 #include <unistd.h>
 
 #include <array>
@@ -41,7 +42,7 @@ struct Front {
       : root(std::filesystem::temp_directory_path() / ("sagerun-fuzz-front-" + std::to_string(::getpid()))),
         store(open_store(root)), jobs(*store, nullptr), verifier({k_key}),
         scheduler(jobs, launcher, scheduler_options()), sagemaker(jobs, scheduler, sagemaker_options()),
-        logs(*store, server::LogsOptions{}), dispatch(verifier, sagemaker, logs) {}
+        logs(*store, server::LogsOptions{}), cloudwatch(*store), dispatch(verifier, sagemaker, logs, cloudwatch) {}
   ~Front() {
     std::error_code ignored;
     std::filesystem::remove_all(root, ignored);
@@ -74,13 +75,23 @@ struct Front {
   server::Scheduler scheduler;
   server::SageMakerApi sagemaker;
   server::LogsApi logs;
+  server::CloudWatchApi cloudwatch;
   server::ApiDispatch dispatch;
 };
 
-constexpr std::array<const char*, 7> k_targets = {
-    "SageMaker.CreateTrainingJob",   "SageMaker.DescribeTrainingJob",    "SageMaker.ListTrainingJobs",
-    "SageMaker.StopTrainingJob",     "Logs_20140328.DescribeLogStreams", "Logs_20140328.GetLogEvents",
+// "" is the query protocol: the body is a form.
+constexpr std::array<const char*, 11> k_targets = {
+    "SageMaker.CreateTrainingJob",
+    "SageMaker.DescribeTrainingJob",
+    "SageMaker.ListTrainingJobs",
+    "SageMaker.StopTrainingJob",
+    "Logs_20140328.DescribeLogStreams",
+    "Logs_20140328.GetLogEvents",
     "Logs_20140328.FilterLogEvents",
+    "GraniteServiceVersion20100801.ListMetrics",
+    "GraniteServiceVersion20100801.GetMetricStatistics",
+    "GraniteServiceVersion20100801.GetMetricData",
+    "",
 };
 
 std::string signed_request(uint8_t pick, std::string body) {
@@ -88,9 +99,17 @@ std::string signed_request(uint8_t pick, std::string body) {
   request.method = "POST";
   request.url = "http://127.0.0.1:8080/";
   const std::string target = k_targets[pick % k_targets.size()];
-  request.headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"X-Amz-Target", target}};
+  if (target.empty()) {
+    request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  } else {
+    request.headers = {
+        {"Content-Type", target.starts_with("Granite") ? "application/x-amz-json-1.0" : "application/x-amz-json-1.1"},
+        {"X-Amz-Target", target}};
+  }
   request.body = std::move(body);
-  const std::string service = target.starts_with("Logs") ? "logs" : "sagemaker";
+  const std::string service = target.starts_with("Logs")                        ? "logs"
+                              : target.empty() || target.starts_with("Granite") ? "monitoring"
+                                                                                : "sagemaker";
   aws::sign_request(request, k_key, {"us-east-1", service, std::chrono::system_clock::now()},
                     aws::sha256_hex(request.body), aws::PayloadSigning::plain);
   std::string raw = "POST / HTTP/1.1\r\n";
