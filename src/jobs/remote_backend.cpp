@@ -42,6 +42,14 @@ public:
                                          instance_count(description), format);
   }
 
+  Expected<std::vector<store::MetricSeries>> metrics(const nlohmann::json&) override {
+    return util::fail(util::ErrorKind::unsupported,
+                      "sagerun metrics reads this machine's jobs only, for now: without --remote, --endpoint-url "
+                      "or AWS_ENDPOINT_URL_SAGEMAKER it reads the store; for a job on SageMaker or a compatible "
+                      "endpoint, ask its CloudWatch (aws cloudwatch get-metric-data, namespace "
+                      "/aws/sagemaker/TrainingJobs, dimension Host=<job>/algo-N)");
+  }
+
 private:
   aws::SageMakerClient& m_sagemaker;
   aws::LogsClient& m_logs;
