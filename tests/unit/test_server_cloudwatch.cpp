@@ -271,9 +271,9 @@ TEST_F(CloudWatch, GetMetricDataPagesByMaxDatapoints) {
   std::vector<double> a_values, b_values;
   for (int page = 0; page < 5; ++page) {
     const auto answer = ok("GetMetricData", body);
-    for (const auto value : answer["MetricDataResults"][0]["Values"])
+    for (const auto& value : answer["MetricDataResults"][0]["Values"])
       a_values.push_back(value);
-    for (const auto value : answer["MetricDataResults"][1]["Values"])
+    for (const auto& value : answer["MetricDataResults"][1]["Values"])
       b_values.push_back(value);
     if (!answer.contains("NextToken")) break;
     EXPECT_TRUE(answer["MetricDataResults"][0]["StatusCode"] == "PartialData" ||
