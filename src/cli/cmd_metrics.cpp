@@ -1,7 +1,9 @@
 // sagerun metrics JOB: the job's metrics over time, as its hosts' output gave them
 // (MetricDefinitions): for each host and metric, every value with the time its line arrived.
 // Text for people; --output json: {"TrainingJobName", "Metrics": [{"Host", "MetricName",
-// "Timestamps", "Values"}]}, timestamps as epoch seconds. This machine's jobs only, for now.
+// "Timestamps", "Values"}]}, timestamps as epoch seconds. This machine's jobs (their series), or
+// with --remote / --endpoint-url / AWS_ENDPOINT_URL_SAGEMAKER the job's CloudWatch metrics (the
+// average per second from a compatible server, per minute from CloudWatch itself).
 #include <charconv>
 #include <chrono>
 #include <cstdio>

@@ -2,7 +2,8 @@
 metrics with their own timestamps; the runner keeps every value per host (`sagerun metrics`), and
 `sagerun server` serves them as CloudWatch does — boto3 and the AWS CLI v1 over JSON 1.0, Debian's
 AWS CLI v2 over the query protocol — with the values the script printed, at the times its lines
-arrived. Unsigned and wrongly scoped requests are refused in each protocol."""
+arrived; `sagerun metrics --endpoint-url` reads them back through that API. Unsigned and wrongly
+scoped requests are refused in each protocol."""
 import datetime
 import http.client
 import json
@@ -170,6 +171,23 @@ class ServerMetrics(unittest.TestCase):
         missing = self.sagerun("metrics", "no-such-job")
         self.assertEqual(missing.returncode, 1)
         self.assertIn(b"no-such-job", missing.stderr)
+
+    def test_sagerun_metrics_of_a_remote_job_reads_its_cloudwatch(self):
+        result = self.sagerun("metrics", self.job, "--endpoint-url", self.server.endpoint, "--output", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        remote = json.loads(result.stdout)
+        self.assertEqual([(m["Host"], m["MetricName"]) for m in remote["Metrics"]],
+                         [(m["Host"], m["MetricName"]) for m in self.stored["Metrics"]])
+        start, _ = self.window()
+        for series in remote["Metrics"]:
+            # A compatible server is asked per second: each second's average.
+            expected = periods(self.stored_points(series["Host"], series["MetricName"]), 1, start)
+            self.assertEqual(series["Timestamps"], sorted(expected))
+            for at, value in zip(series["Timestamps"], series["Values"]):
+                self.assertAlmostEqual(value, sum(expected[at]) / len(expected[at]))
+        text = self.sagerun("metrics", self.job, "--endpoint-url", self.server.endpoint)
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertIn(b"algo-2  train:loss  (", text.stdout)
 
     # -- JSON 1.0: boto3 and the AWS CLI v1 ----------------------------------------------------
     def test_list_metrics_names_each_host_and_metric(self):
