@@ -17,6 +17,7 @@ std::string upper(std::string text) {
 // The suffix of AWS_ENDPOINT_URL_<SERVICE>: the service's SDK id, upper case, spaces as '_'.
 std::string variable_suffix(const std::string& service) {
   if (service == "logs") return "CLOUDWATCH_LOGS";
+  if (service == "monitoring") return "CLOUDWATCH";
   return upper(service);
 }
 

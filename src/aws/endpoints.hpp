@@ -14,8 +14,9 @@ struct Endpoint {
   std::string signing_region;
 };
 
-// service: "s3", "sagemaker", "ecr", "logs", "sts". Precedence, as in the CLI: `flag`
-// (--endpoint-url) → AWS_ENDPOINT_URL_<SERVICE> (S3, SAGEMAKER, ECR, CLOUDWATCH_LOGS, STS) →
+// service: "s3", "sagemaker", "ecr", "logs", "monitoring" (CloudWatch), "sts". Precedence, as in
+// the CLI: `flag` (--endpoint-url) → AWS_ENDPOINT_URL_<SERVICE> (S3, SAGEMAKER, ECR,
+// CLOUDWATCH_LOGS, CLOUDWATCH, STS) →
 // AWS_ENDPOINT_URL → the regional AWS endpoint (".amazonaws.com.cn" for cn- regions). The
 // variables are ignored when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true. Custom endpoints use
 // path-style addressing; AWS's own S3 endpoint virtual-hosted style.

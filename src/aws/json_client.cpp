@@ -37,13 +37,16 @@ Expected<HttpResponse> signed_post(HttpClient& http, const CredentialsSource& cr
 } // namespace
 
 JsonService sagemaker_service(std::string endpoint, std::string region) {
-  return {"sagemaker", "SageMaker", std::move(endpoint), std::move(region), {}};
+  return {"sagemaker", "SageMaker", std::move(endpoint), std::move(region), {}, "1.1"};
 }
 JsonService ecr_service(std::string endpoint, std::string region) {
-  return {"ecr", "AmazonEC2ContainerRegistry_V20150921", std::move(endpoint), std::move(region), {}};
+  return {"ecr", "AmazonEC2ContainerRegistry_V20150921", std::move(endpoint), std::move(region), {}, "1.1"};
 }
 JsonService logs_service(std::string endpoint, std::string region) {
-  return {"logs", "Logs_20140328", std::move(endpoint), std::move(region), {}};
+  return {"logs", "Logs_20140328", std::move(endpoint), std::move(region), {}, "1.1"};
+}
+JsonService cloudwatch_service(std::string endpoint, std::string region) {
+  return {"monitoring", "GraniteServiceVersion20100801", std::move(endpoint), std::move(region), {}, "1.0"};
 }
 
 JsonClient::JsonClient(HttpClient& http, CredentialsSource credentials, JsonService service)
@@ -53,7 +56,7 @@ JsonClient::JsonClient(HttpClient& http, CredentialsSource credentials, JsonServ
 }
 
 Expected<nlohmann::json> JsonClient::call(const std::string& operation, const nlohmann::json& input) {
-  const Headers headers = {{"Content-Type", "application/x-amz-json-1.1"},
+  const Headers headers = {{"Content-Type", "application/x-amz-json-" + m_service.json_version},
                            {"X-Amz-Target", m_service.target_prefix + "." + operation}};
   auto response =
       signed_post(m_http, m_credentials, m_service.endpoint, m_service.signing_name, m_service.region, headers,

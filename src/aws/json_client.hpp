@@ -1,7 +1,7 @@
 #pragma once
-// The AWS JSON 1.1 protocol (SageMaker, ECR, CloudWatch Logs): POST / with X-Amz-Target =
-// "<prefix>.<Operation>", a JSON body, SigV4; errors come back as {"__type","message"} and are
-// returned as "ValidationException: message".
+// The AWS JSON protocols, 1.1 (SageMaker, ECR, CloudWatch Logs) and 1.0 (CloudWatch): POST / with
+// X-Amz-Target = "<prefix>.<Operation>", a JSON body, SigV4; errors come back as
+// {"__type","message"} and are returned as "ValidationException: message".
 
 #include <string>
 
@@ -14,17 +14,19 @@
 namespace sagerun::aws {
 
 struct JsonService {
-  std::string signing_name;  // "sagemaker", "ecr", "logs"
+  std::string signing_name;  // "sagemaker", "ecr", "logs", "monitoring"
   std::string target_prefix; // "SageMaker", "AmazonEC2ContainerRegistry_V20150921", "Logs_20140328"
   std::string endpoint;      // scheme://host[:port]
   std::string region;
   RetryPolicy retry;
+  std::string json_version; // "1.1", "1.0": the content type application/x-amz-json-<version>
 };
 
 // The target prefixes of the services sagerun calls.
 JsonService sagemaker_service(std::string endpoint, std::string region);
 JsonService ecr_service(std::string endpoint, std::string region);
 JsonService logs_service(std::string endpoint, std::string region);
+JsonService cloudwatch_service(std::string endpoint, std::string region);
 
 class JsonClient {
 public:

@@ -1,9 +1,9 @@
-// sagerun server: serves the SageMaker training-job API and the CloudWatch Logs API for the
-// jobs' logs on this machine (docs/api.md), and the dashboard on the same port, over the store
-// `sagerun local` uses too, running the jobs with the local runner. Prints the endpoint on stdout
-// once it listens (and the dashboard's link with its token on stderr); SIGTERM or SIGINT
-// stops it within about a second (running jobs go on in their runners, and the next server on
-// the same store takes them over).
+// sagerun server: serves the SageMaker training-job API, the CloudWatch Logs API for the jobs'
+// logs and the CloudWatch API for their metrics on this machine (docs/api.md), and the dashboard
+// on the same port, over the store `sagerun local` uses too, running the jobs with the local
+// runner. Prints the endpoint on stdout once it listens (and the dashboard's link with its token
+// on stderr); SIGTERM or SIGINT stops it within about a second (running jobs go on in their
+// runners, and the next server on the same store takes them over).
 #include <signal.h>
 #include <unistd.h>
 
@@ -213,7 +213,8 @@ int cmd_server(Invocation& invocation) {
   auto server = server::Server::start(options);
   if (!server) return report(server.error());
   std::fprintf(stderr,
-               "sagerun: server: SageMaker and CloudWatch Logs APIs on %s (region %s), state in %s, at most %d "
+               "sagerun: server: SageMaker, CloudWatch Logs and CloudWatch metrics APIs on %s (region %s), state in "
+               "%s, at most %d "
                "instance%s at once, %s runtime; requests must be signed with access key %s\n",
                (*server)->endpoint().c_str(), options.region.c_str(), options.store_root.c_str(), options.max_instances,
                options.max_instances == 1 ? "" : "s", flags.runner.runtime.c_str(), key->access_key_id.c_str());

@@ -102,6 +102,7 @@ int cmd_image(Invocation& invocation);
 int cmd_list(Invocation& invocation);
 int cmd_local(Invocation& invocation);
 int cmd_logs(Invocation& invocation);
+int cmd_metrics(Invocation& invocation);
 int cmd_run_job(Invocation& invocation); // the detached local runner (internal)
 int cmd_s3(Invocation& invocation);
 int cmd_server(Invocation& invocation);

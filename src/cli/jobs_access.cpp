@@ -22,7 +22,10 @@ Expected<JobsAccess> open_jobs(const Invocation& invocation) {
     auto remote = make_remote_context(invocation.flags().aws, invocation.env());
     if (!remote) return std::unexpected(remote.error());
     access.remote = std::move(*remote);
-    access.backend = jobs::make_remote_backend(*access.remote->sagemaker, *access.remote->logs);
+    // A compatible server keeps every value: one a second gives them back; CloudWatch, one a minute.
+    const int64_t metrics_period = access.remote->endpoints.custom ? 1 : 60;
+    access.backend = jobs::make_remote_backend(*access.remote->sagemaker, *access.remote->logs,
+                                               *access.remote->cloudwatch, metrics_period);
     return access;
   }
   auto local = open_local_jobs(invocation.env(), invocation.flags().aws);

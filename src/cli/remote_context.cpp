@@ -33,12 +33,15 @@ Expected<RemoteEndpoints> resolve_remote_endpoints(const AwsFlags& flags, const 
   // resolve_endpoint marks every custom endpoint path-style; AWS's own are not.
   const bool custom = sagemaker.path_style;
   if (!region && !custom) return std::unexpected(region.error());
-  RemoteEndpoints endpoints{chosen, sagemaker.url, "", custom};
-  if (endpoint_variable_set(env, "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS") || !custom) {
-    endpoints.logs = aws::resolve_endpoint("logs", chosen, env, std::nullopt).url;
-  } else {
-    endpoints.logs = sagemaker.url;
-  }
+  RemoteEndpoints endpoints{chosen, sagemaker.url, "", "", custom};
+  // A compatible server serves its jobs' logs and metrics too, unless told otherwise.
+  const auto beside_sagemaker = [&](const char* service, const char* variable) {
+    if (endpoint_variable_set(env, variable) || !custom)
+      return aws::resolve_endpoint(service, chosen, env, std::nullopt).url;
+    return sagemaker.url;
+  };
+  endpoints.logs = beside_sagemaker("logs", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS");
+  endpoints.cloudwatch = beside_sagemaker("monitoring", "AWS_ENDPOINT_URL_CLOUDWATCH");
   return endpoints;
 }
 
@@ -58,6 +61,10 @@ Expected<std::unique_ptr<RemoteContext>> make_remote_context(const AwsFlags& fla
   logs.retry = *retry;
   context->sagemaker = std::make_unique<aws::SageMakerClient>(aws::JsonClient(http, credentials, std::move(sagemaker)));
   context->logs = std::make_unique<aws::LogsClient>(aws::JsonClient(http, credentials, std::move(logs)));
+  auto cloudwatch = aws::cloudwatch_service(endpoints->cloudwatch, endpoints->region);
+  cloudwatch.retry = *retry;
+  context->cloudwatch =
+      std::make_unique<aws::CloudWatchClient>(aws::JsonClient(http, credentials, std::move(cloudwatch)));
   return context;
 }
 

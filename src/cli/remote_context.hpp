@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "aws/cloudwatch_client.hpp"
 #include "aws/curl/session.hpp"
 #include "aws/logs_client.hpp"
 #include "aws/sagemaker_client.hpp"
@@ -27,12 +28,14 @@ struct RemoteEndpoints {
   std::string region;
   std::string sagemaker; // scheme://host[:port]
   std::string logs;
+  std::string cloudwatch;
   bool custom = false; // the SageMaker endpoint is a compatible server, not AWS's own
 };
 
 // No network. SageMaker: --endpoint-url → AWS_ENDPOINT_URL_SAGEMAKER → AWS_ENDPOINT_URL → AWS.
 // CloudWatch Logs: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS → the SageMaker endpoint when it is a
-// compatible server (which serves its jobs' logs too) → AWS's. A custom endpoint does without a
+// compatible server (which serves its jobs' logs too) → AWS's. CloudWatch (metrics) the same way,
+// with AWS_ENDPOINT_URL_CLOUDWATCH. A custom endpoint does without a
 // region (us-east-1 is signed); AWS's needs one.
 Expected<RemoteEndpoints> resolve_remote_endpoints(const AwsFlags& flags, const util::EnvMap& env);
 
@@ -41,6 +44,7 @@ struct RemoteContext {
   std::unique_ptr<aws::Session> session;
   std::unique_ptr<aws::SageMakerClient> sagemaker;
   std::unique_ptr<aws::LogsClient> logs;
+  std::unique_ptr<aws::CloudWatchClient> cloudwatch;
 };
 
 Expected<std::unique_ptr<RemoteContext>> make_remote_context(const AwsFlags& flags, const util::EnvMap& env);

@@ -1,5 +1,5 @@
 #pragma once
-// Where the CLI's describe, list, stop and logs find jobs: this machine's store (LocalBackend)
+// Where the CLI's describe, list, stop, logs and metrics find jobs: this machine's store (LocalBackend)
 // or a SageMaker API — SageMaker itself or a compatible endpoint such as `sagerun server`
 // (RemoteBackend). Both answer in the service's JSON, so every command prints the same shapes
 // whichever it talks to.
@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/index.hpp"
+#include "store/metric_series.hpp"
 #include "util/error.hpp"
 
 namespace sagerun::jobs {
@@ -39,6 +40,9 @@ public:
   virtual Expected<void> stop(const std::string& name) = 0;
   // The job's log reader; `description` is the job's DescribeTrainingJob answer.
   virtual Expected<std::unique_ptr<LogReader>> logs(const nlohmann::json& description, LogFormat format) = 0;
+  // The job's metrics over time, by host then metric (store/metric_series.hpp); `description`
+  // is the job's DescribeTrainingJob answer. Empty while none was published.
+  virtual Expected<std::vector<store::MetricSeries>> metrics(const nlohmann::json& description) = 0;
 };
 
 // Whether a DescribeTrainingJob answer shows an ended job (Completed, Failed, Stopped).

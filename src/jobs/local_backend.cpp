@@ -138,6 +138,11 @@ public:
     return std::make_unique<FileLogReader>(std::move(files));
   }
 
+  Expected<std::vector<store::MetricSeries>> metrics(const nlohmann::json& description) override {
+    return store::read_metric_series(m_jobs.store().folder(description.value("TrainingJobName", "")),
+                                     instance_count(description));
+  }
+
 private:
   LocalJobs& m_jobs;
 };

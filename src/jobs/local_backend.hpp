@@ -1,6 +1,7 @@
 #pragma once
 // The CLI's Backend over this machine's store (LocalJobs), with logs read from the job's
-// folder: the hosts' log files byte for byte, or their timestamped events as JSON lines.
+// folder: the hosts' log files byte for byte, or their timestamped events as JSON lines; and
+// metrics from the hosts' metric series there.
 
 #include <memory>
 

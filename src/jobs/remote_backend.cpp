@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "job/lifecycle.hpp"
+#include "jobs/remote_metrics.hpp"
 
 namespace sagerun::jobs {
 namespace {
@@ -13,7 +14,9 @@ constexpr int k_pages_per_poll = 50;
 
 class RemoteBackend final : public Backend {
 public:
-  RemoteBackend(aws::SageMakerClient& sagemaker, aws::LogsClient& logs) : m_sagemaker(sagemaker), m_logs(logs) {}
+  RemoteBackend(aws::SageMakerClient& sagemaker, aws::LogsClient& logs, aws::CloudWatchClient& cloudwatch,
+                int64_t metrics_period)
+      : m_sagemaker(sagemaker), m_logs(logs), m_cloudwatch(cloudwatch), m_metrics_period(metrics_period) {}
 
   Expected<nlohmann::json> describe(const std::string& name) override {
     return m_sagemaker.describe_training_job(name);
@@ -42,9 +45,15 @@ public:
                                          instance_count(description), format);
   }
 
+  Expected<std::vector<store::MetricSeries>> metrics(const nlohmann::json& description) override {
+    return read_remote_metrics(m_cloudwatch, description, m_metrics_period);
+  }
+
 private:
   aws::SageMakerClient& m_sagemaker;
   aws::LogsClient& m_logs;
+  aws::CloudWatchClient& m_cloudwatch;
+  int64_t m_metrics_period;
 };
 
 } // namespace
@@ -108,8 +117,9 @@ Expected<size_t> LogFollower::pump() {
   return batch.size();
 }
 
-std::unique_ptr<Backend> make_remote_backend(aws::SageMakerClient& sagemaker, aws::LogsClient& logs) {
-  return std::make_unique<RemoteBackend>(sagemaker, logs);
+std::unique_ptr<Backend> make_remote_backend(aws::SageMakerClient& sagemaker, aws::LogsClient& logs,
+                                             aws::CloudWatchClient& cloudwatch, int64_t metrics_period) {
+  return std::make_unique<RemoteBackend>(sagemaker, logs, cloudwatch, metrics_period);
 }
 
 } // namespace sagerun::jobs

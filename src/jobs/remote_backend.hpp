@@ -1,6 +1,7 @@
 #pragma once
 // The CLI's Backend over a SageMaker API (SageMaker, or any compatible endpoint such as
-// `sagerun server`), with logs from its CloudWatch Logs streams: LogFollower reads each stream of
+// `sagerun server`), with metrics from its CloudWatch (remote_metrics.hpp) and logs from its
+// CloudWatch Logs streams: LogFollower reads each stream of
 // the job ("<job>/algo-N-<epoch>") from where it last stopped and prints new events in time
 // order.
 
@@ -8,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "aws/cloudwatch_client.hpp"
 #include "aws/logs_client.hpp"
 #include "aws/sagemaker_client.hpp"
 #include "jobs/backend.hpp"
@@ -37,6 +39,8 @@ private:
 // "algo-1" out of "<job>/algo-1-1700000000".
 std::string host_of_stream(const std::string& stream, const std::string& job_name);
 
-std::unique_ptr<Backend> make_remote_backend(aws::SageMakerClient& sagemaker, aws::LogsClient& logs);
+// `metrics_period`: the seconds per metric value `metrics` asks CloudWatch for (remote_metrics.hpp).
+std::unique_ptr<Backend> make_remote_backend(aws::SageMakerClient& sagemaker, aws::LogsClient& logs,
+                                             aws::CloudWatchClient& cloudwatch, int64_t metrics_period);
 
 } // namespace sagerun::jobs

@@ -2,7 +2,8 @@
 // Where a host's output goes: its log file byte for byte, with the times it arrived beside it
 // (store/log_events.hpp: what CloudWatch Logs events are served from), the terminal (as is for
 // one host, each line prefixed with the host's name for several, as the SageMaker SDK shows
-// them), and the metric extractor line by line.
+// them), and the metric extractor line by line, with the host's metric series
+// (store/metric_series.hpp) beside the log.
 
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +13,7 @@
 
 #include "runner/metrics.hpp"
 #include "store/log_events.hpp"
+#include "store/metric_series.hpp"
 #include "util/error.hpp"
 #include "util/fd.hpp"
 #include "util/ring_buffer.hpp"
@@ -20,11 +22,17 @@ namespace sagerun::runner {
 
 enum class Echo { none, raw, prefixed };
 
+// A host's files in the job folder.
+struct HostLogFiles {
+  std::filesystem::path log;     // the output, byte for byte
+  std::filesystem::path times;   // when it arrived; empty: not kept
+  std::filesystem::path metrics; // the metric points; empty, or a job without metrics: not kept
+};
+
 class HostLog {
 public:
   // `echo_fd`: where Echo goes (stdout; stderr when stdout carries a result, --output json).
-  static Expected<HostLog> open(const std::filesystem::path& file, std::string host, Echo echo,
-                                MetricExtractor* metrics, const std::filesystem::path& times_file = {},
+  static Expected<HostLog> open(const HostLogFiles& files, std::string host, Echo echo, MetricExtractor* metrics,
                                 int echo_fd = 1);
 
   void write(std::string_view bytes, double now);
@@ -41,11 +49,13 @@ private:
   util::UniqueFd m_file;
   uint64_t m_written = 0; // the log file's size
   std::optional<store::LogTimesWriter> m_times;
+  std::string m_host;
   std::string m_prefix;
   Echo m_echo = Echo::none;
   int m_echo_fd = 1;
   MetricExtractor* m_metrics = nullptr;
-  std::string m_partial; // bytes after the last newline (bounded)
+  std::optional<store::MetricWriter> m_series; // this host's
+  std::string m_partial;                       // bytes after the last newline (bounded)
   util::RingBuffer m_tail{4096};
 };
 

@@ -258,8 +258,8 @@ private:
         launch.program.insert(launch.program.end(), m_request.container_arguments.begin(),
                               m_request.container_arguments.end());
       }
-      auto log = HostLog::open(m_folder.log_file(i), store::host_name(i), echo, &*m_metrics, m_folder.times_file(i),
-                               m_context.echo_fd);
+      const HostLogFiles files{m_folder.log_file(i), m_folder.times_file(i), m_folder.metrics_file(i)};
+      auto log = HostLog::open(files, store::host_name(i), echo, &*m_metrics, m_context.echo_fd);
       if (!log) return stop_started("InternalServerError: " + log.error().message);
       auto process = m_runtime->start(launch);
       if (!process)

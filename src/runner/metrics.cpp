@@ -53,14 +53,15 @@ Expected<MetricExtractor> MetricExtractor::create(const std::vector<job::MetricD
   return extractor;
 }
 
-void MetricExtractor::feed_line(std::string_view line, double now) {
+void MetricExtractor::feed_line(std::string_view line, double now, store::MetricWriter* series) {
   // Progress bars redraw with '\r': each redrawn state counts as a line of its own.
   while (!line.empty()) {
     const auto cr = line.find('\r');
     const auto segment = line.substr(0, std::min(cr, k_max_segment));
     line = cr == std::string_view::npos ? std::string_view{} : line.substr(cr + 1);
     if (segment.empty()) continue;
-    for (auto& entry : m_entries) {
+    for (size_t i = 0; i < m_entries.size(); ++i) {
+      auto& entry = m_entries[i];
       std::match_results<std::string_view::const_iterator> match;
       if (!std::regex_search(segment.begin(), segment.end(), match, entry.regex) || !match[1].matched) continue;
       const auto value = parse_value(match[1].str());
@@ -68,8 +69,18 @@ void MetricExtractor::feed_line(std::string_view line, double now) {
       entry.seen = true;
       entry.value = *value;
       entry.timestamp = now;
+      // The same milliseconds as the log event of the line (host_logs.cpp).
+      if (series != nullptr) series->append(i, static_cast<int64_t>(now * 1000), *value);
     }
   }
+}
+
+std::vector<std::string> MetricExtractor::names() const {
+  std::vector<std::string> names;
+  names.reserve(m_entries.size());
+  for (const auto& entry : m_entries)
+    names.push_back(entry.name);
+  return names;
 }
 
 std::vector<job::MetricData> MetricExtractor::final_metrics() const {

@@ -14,6 +14,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "server/cloudwatch_protocols.hpp"
 #include "server/json_text.hpp"
 
 namespace sagerun::server {
@@ -42,6 +43,11 @@ std::string request_id() {
                 static_cast<unsigned>((prefix >> 16) & 0xffff), static_cast<unsigned>(prefix & 0xfff),
                 static_cast<unsigned>((n >> 48) & 0xfff), static_cast<unsigned long long>(n & 0xffffffffffffULL));
   return text;
+}
+
+ApiError wrong_scope(std::string_view service) {
+  return {403, "InvalidSignatureException",
+          "Credential should be scoped to correct service: '" + std::string(service) + "'. "};
 }
 
 HttpAnswer error_answer(const ApiError& error) {
@@ -135,11 +141,19 @@ bool is_page_request(const IncomingRequest& request) {
 
 HttpAnswer ApiDispatch::dispatch(const IncomingRequest& request) const {
   if (m_pages && is_page_request(request)) return m_pages->answer(request);
+  const std::string target = aws::find_header(request.headers, "X-Amz-Target").value_or("");
+  std::string_view operation = target;
+  if (operation.starts_with(k_cloudwatch_target_prefix)) {
+    operation.remove_prefix(k_cloudwatch_target_prefix.size());
+    return cloudwatch_json(request, operation);
+  }
+  if (target.empty() &&
+      is_query_call(request.method, request.target, aws::find_header(request.headers, "Content-Type").value_or(""))) {
+    return cloudwatch_query(request);
+  }
   auto caller = m_verifier.verify(request, std::chrono::system_clock::now());
   if (!caller) return error_answer(caller.error());
 
-  const std::string target = aws::find_header(request.headers, "X-Amz-Target").value_or("");
-  std::string_view operation = target;
   std::string_view service;
   if (operation.starts_with(k_sagemaker_prefix)) {
     operation.remove_prefix(k_sagemaker_prefix.size());
@@ -153,13 +167,11 @@ HttpAnswer ApiDispatch::dispatch(const IncomingRequest& request) const {
   if (!served) {
     return error_answer({400, "UnknownOperationException",
                          "sagerun server does not serve '" + target + "' (" + request.method +
-                             "); it serves SageMaker Create/Describe/List/StopTrainingJob and CloudWatch Logs "
-                             "DescribeLogStreams, GetLogEvents, FilterLogEvents"});
+                             "); it serves SageMaker Create/Describe/List/StopTrainingJob, CloudWatch Logs "
+                             "DescribeLogStreams, GetLogEvents, FilterLogEvents and CloudWatch ListMetrics, "
+                             "GetMetricStatistics, GetMetricData (JSON 1.0, or the query protocol's form)"});
   }
-  if (caller->service != service) {
-    return error_answer({403, "InvalidSignatureException",
-                         "Credential should be scoped to correct service: '" + std::string(service) + "'. "});
-  }
+  if (caller->service != service) return error_answer(wrong_scope(service));
   const auto body =
       request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body, nullptr, false);
   if (!body.is_object()) return error_answer({400, "SerializationException", "The request body is not a JSON object"});
@@ -168,6 +180,58 @@ HttpAnswer ApiDispatch::dispatch(const IncomingRequest& request) const {
   HttpAnswer answer;
   answer.body = std::move(*result);
   return answer;
+}
+
+HttpAnswer ApiDispatch::cloudwatch_json(const IncomingRequest& request, std::string_view operation) const {
+  auto caller = m_verifier.verify(request, std::chrono::system_clock::now());
+  if (!caller) return json10_error(caller.error(), ErrorSource::front);
+  if (request.method != "POST" || !CloudWatchApi::serves(operation)) {
+    return json10_error({400, "UnknownOperationException",
+                         "sagerun server does not serve CloudWatch's '" + std::string(operation) + "' (" +
+                             request.method + "); it serves POST ListMetrics, GetMetricStatistics, GetMetricData"},
+                        ErrorSource::front);
+  }
+  if (caller->service != "monitoring") return json10_error(wrong_scope("monitoring"), ErrorSource::front);
+  const auto body =
+      request.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(request.body, nullptr, false);
+  if (!body.is_object()) {
+    return json10_error({400, "SerializationException", "The request body is not a JSON object"}, ErrorSource::front);
+  }
+  auto result = m_cloudwatch.call(operation, body);
+  if (!result) return json10_error(result.error(), ErrorSource::operation);
+  return json10_result(*result);
+}
+
+HttpAnswer ApiDispatch::cloudwatch_query(const IncomingRequest& request) const {
+  const std::string id = request_id();
+  auto caller = m_verifier.verify(request, std::chrono::system_clock::now());
+  if (!caller) return query_error_answer(caller.error(), id);
+  auto form = query_call_form(request.method, request.target, request.body);
+  if (!form) return query_error_answer(form.error(), id);
+  const std::string* action = form_value(*form, "Action");
+  if (action == nullptr) {
+    return query_error_answer({400, "MissingAction", "The request must contain the parameter Action."}, id);
+  }
+  if (!CloudWatchApi::serves(*action)) {
+    return query_error_answer({400, "InvalidAction",
+                               "The action " + *action +
+                                   " is not valid for this web service: sagerun server answers the query protocol "
+                                   "for CloudWatch's ListMetrics, GetMetricStatistics and GetMetricData"},
+                              id);
+  }
+  const std::string* version = form_value(*form, "Version");
+  if (version != nullptr && *version != k_cloudwatch_version) {
+    return query_error_answer({400, "InvalidParameterValue",
+                               "The parameter Version is '" + *version + "'; CloudWatch's API is version " +
+                                   std::string(k_cloudwatch_version)},
+                              id);
+  }
+  if (caller->service != "monitoring") return query_error_answer(wrong_scope("monitoring"), id);
+  auto body = form_to_json(*form, k_cloudwatch_form_shape);
+  if (!body) return query_error_answer(body.error(), id);
+  auto result = m_cloudwatch.call(*action, *body);
+  if (!result) return query_error_answer(result.error(), id);
+  return query_result(*action, *result, id);
 }
 
 namespace {
@@ -247,7 +311,7 @@ private:
     m_response.version(11);
     m_response.result(static_cast<unsigned>(answer.status));
     m_response.set(http::field::content_type, answer.content_type.empty() ? k_content_type : answer.content_type);
-    m_response.set("x-amzn-RequestId", request_id());
+    if (!aws::find_header(answer.headers, "x-amzn-RequestId")) m_response.set("x-amzn-RequestId", request_id());
     if (!answer.error_type.empty()) m_response.set("x-amzn-ErrorType", answer.error_type);
     for (const auto& [name, value] : answer.headers)
       m_response.insert(name, value);

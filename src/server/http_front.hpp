@@ -1,8 +1,11 @@
 #pragma once
-// The HTTP side of the server: one port for both services, told apart by X-Amz-Target
-// ("SageMaker.<Operation>", "Logs_20140328.<Operation>"). Every request is SigV4-verified
-// first; the credential scope's service must be the target's ("sagemaker" or "logs").
-// Responses are JSON 1.1 (application/x-amz-json-1.1) with an x-amzn-RequestId.
+// The HTTP side of the server: one port for every service, told apart by X-Amz-Target
+// ("SageMaker.<Operation>", "Logs_20140328.<Operation>", "GraniteServiceVersion20100801.<Operation>")
+// or, without one, by a query-protocol form (Action=…, CloudWatch's other protocol). Every request
+// is SigV4-verified first; the credential scope's service must be the operation's ("sagemaker",
+// "logs" or "monitoring"). Answers are in the request's protocol: JSON 1.1
+// (application/x-amz-json-1.1) for SageMaker and CloudWatch Logs, JSON 1.0 or query XML for
+// CloudWatch (cloudwatch_protocols.hpp), each with an x-amzn-RequestId.
 //
 // No client can stall it (Boost.Beast over Asio, event-driven: a connection costs a socket and
 // its buffer, never a thread while it waits):
@@ -20,6 +23,8 @@
 #include <string>
 
 #include "server/auth.hpp"
+#include "server/cloudwatch_api.hpp"
+#include "server/http_answer.hpp"
 #include "server/logs_api.hpp"
 #include "server/sagemaker_api.hpp"
 #include "util/error.hpp"
@@ -33,17 +38,6 @@ struct HttpLimits {
   std::chrono::milliseconds write_time{std::chrono::seconds(30)};  // for a response to be taken
   size_t header_bytes = 64 * 1024;
   size_t body_bytes = 16 * 1024 * 1024;
-};
-
-// What the front hands a request to, and what it answers: the status, the error type (empty on
-// success), the body, its type (empty: application/x-amz-json-1.1) and any more headers.
-// Separate from the sockets so the fuzzer drives it directly.
-struct HttpAnswer {
-  int status = 200;
-  std::string error_type;
-  std::string body;
-  std::string content_type;
-  aws::Headers headers;
 };
 
 // What answers the requests that are not API calls (a browser's: the dashboard). It takes a
@@ -60,17 +54,21 @@ bool is_page_request(const IncomingRequest& request);
 
 class ApiDispatch {
 public:
-  ApiDispatch(const Verifier& verifier, SageMakerApi& sagemaker, LogsApi& logs, const PageHandler* pages = nullptr)
-      : m_verifier(verifier), m_sagemaker(sagemaker), m_logs(logs), m_pages(pages) {}
+  ApiDispatch(const Verifier& verifier, SageMakerApi& sagemaker, LogsApi& logs, CloudWatchApi& cloudwatch,
+              const PageHandler* pages = nullptr)
+      : m_verifier(verifier), m_sagemaker(sagemaker), m_logs(logs), m_cloudwatch(cloudwatch), m_pages(pages) {}
   // Never throws: an unexpected error is a 500 InternalFailure (its text to stderr, not the client).
   HttpAnswer answer(const IncomingRequest& request) const;
 
 private:
   HttpAnswer dispatch(const IncomingRequest& request) const;
+  HttpAnswer cloudwatch_json(const IncomingRequest& request, std::string_view operation) const;
+  HttpAnswer cloudwatch_query(const IncomingRequest& request) const;
 
   const Verifier& m_verifier;
   SageMakerApi& m_sagemaker;
   LogsApi& m_logs;
+  CloudWatchApi& m_cloudwatch;
   const PageHandler* m_pages;
 };
 

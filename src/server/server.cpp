@@ -10,6 +10,7 @@
 #include "dashboard/dashboard.hpp"
 #include "jobs/local_jobs.hpp"
 #include "jobs/s3_aborter.hpp"
+#include "server/cloudwatch_api.hpp"
 #include "server/http_front.hpp"
 #include "server/logs_api.hpp"
 #include "server/sagemaker_api.hpp"
@@ -35,9 +36,9 @@ struct Server::Parts {
                   SageMakerOptions{.uri_policy = options.uri_policy,
                                    .needs_image = options.runner.runtime == "docker",
                                    .runner_env = options.env}),
-        logs(*store, LogsOptions{options.region, options.account}),
+        logs(*store, LogsOptions{options.region, options.account}), cloudwatch(*store),
         dashboard(jobs, sagemaker, logs, options.dashboard_token),
-        dispatch(verifier, sagemaker, logs, options.dashboard_token.empty() ? nullptr : &dashboard),
+        dispatch(verifier, sagemaker, logs, cloudwatch, options.dashboard_token.empty() ? nullptr : &dashboard),
         front(dispatch, options.threads, options.http) {}
 
   std::unique_ptr<store::Store> store;
@@ -48,6 +49,7 @@ struct Server::Parts {
   Scheduler scheduler;
   SageMakerApi sagemaker;
   LogsApi logs;
+  CloudWatchApi cloudwatch;
   dashboard::Dashboard dashboard;
   ApiDispatch dispatch;
   HttpFront front;

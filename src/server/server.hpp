@@ -1,9 +1,9 @@
 #pragma once
 // `sagerun server` assembled: the store (the one `sagerun local` uses too: store/store.hpp) with
-// the server's lock on it, the jobs service, the scheduler, the APIs, the dashboard and the HTTP
-// front.
-// start() returns once the port listens and the store's jobs are taken over; stop() ends
-// serving and watching, leaving running jobs to their runners. One server per store
+// the server's lock on it, the jobs service, the scheduler, the APIs (SageMaker, CloudWatch Logs,
+// CloudWatch metrics), the dashboard and the HTTP front. start() returns once the port listens
+// and the store's jobs are taken over; stop() ends serving and watching, leaving running jobs to
+// their runners. One server per store
 // (<store>/server.lock): two would both run the waiting jobs.
 
 #include <filesystem>

@@ -44,6 +44,10 @@ CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (creation_time, name);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, creation_time, name);
 CREATE INDEX IF NOT EXISTS jobs_by_status_name ON jobs (status, name);
 CREATE INDEX IF NOT EXISTS jobs_active ON jobs (sequence) WHERE status IN ('InProgress', 'Stopping');
+-- The jobs that define metrics, for the metrics API's listings (a stored request has the member
+-- only when it holds definitions). Built once over an older store's rows when it first opens.
+CREATE INDEX IF NOT EXISTS requests_with_metrics ON requests (sequence)
+  WHERE json_extract(request, '$.AlgorithmSpecification.MetricDefinitions') IS NOT NULL;
 )sql";
 
 constexpr std::string_view k_columns =
@@ -316,6 +320,26 @@ Expected<std::vector<LogSource>> Index::log_sources(const std::string& prefix) {
     if (!*step) break;
     LogSource source{select->text(0), select->real(1), static_cast<int>(select->integer(2))};
     if (source.name.starts_with(prefix)) sources.push_back(std::move(source)); // LIKE ignores case
+  }
+  return sources;
+}
+
+Expected<std::vector<MetricSource>> Index::metric_sources(int64_t after_sequence, size_t limit) {
+  std::lock_guard lock(m_mutex);
+  // The WHERE term is the partial index's own, so SQLite reads that index.
+  auto select = m_db.prepare("SELECT jobs.sequence, jobs.name, jobs.instances FROM requests "
+                             "JOIN jobs ON jobs.sequence = requests.sequence "
+                             "WHERE json_extract(requests.request, '$.AlgorithmSpecification.MetricDefinitions') "
+                             "IS NOT NULL AND requests.sequence > ?1 ORDER BY requests.sequence LIMIT ?2");
+  if (!select) return std::unexpected(select.error());
+  select->bind(1, after_sequence);
+  select->bind(2, static_cast<int64_t>(limit));
+  std::vector<MetricSource> sources;
+  for (;;) {
+    auto step = select->step();
+    if (!step) return std::unexpected(step.error());
+    if (!*step) break;
+    sources.push_back({select->integer(0), select->text(1), static_cast<int>(select->integer(2))});
   }
   return sources;
 }

@@ -64,6 +64,13 @@ struct LogSource {
   int instances = 1;
 };
 
+// A job that defines metrics (MetricDefinitions): what the metrics API lists.
+struct MetricSource {
+  int64_t sequence = 0; // creation order
+  std::string name;
+  int instances = 1;
+};
+
 enum class SortBy { creation_time, name, status };
 enum class SortOrder { ascending, descending };
 
@@ -122,6 +129,10 @@ public:
   Expected<void> request_stop(const std::string& name);
   // The jobs whose names start with `prefix` (case as given), by name.
   Expected<std::vector<LogSource>> log_sources(const std::string& prefix);
+  // Up to `limit` jobs with MetricDefinitions created after `after_sequence`, in creation order,
+  // read from a partial index of those jobs alone: a page costs O(page) however many jobs
+  // define none.
+  Expected<std::vector<MetricSource>> metric_sources(int64_t after_sequence, size_t limit);
   Expected<void> remove(const std::string& name);
 
   // Through StatusWriter only: the lock holder's record.

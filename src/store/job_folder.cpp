@@ -36,6 +36,10 @@ fs::path JobFolder::log_file(int host_index) const { return path() / "logs" / (h
 
 fs::path JobFolder::times_file(int host_index) const { return path() / "logs" / (host_name(host_index) + ".times"); }
 
+fs::path JobFolder::metrics_file(int host_index) const {
+  return path() / "metrics" / (host_name(host_index) + ".points");
+}
+
 Expected<void> JobFolder::create() const {
   if (auto made = util::make_directories(m_root / "jobs"); !made) return made;
   if (::mkdir(path().c_str(), 0755) != 0) {
@@ -44,7 +48,7 @@ Expected<void> JobFolder::create() const {
     }
     return util::fail(util::ErrorKind::io, util::errno_message("cannot create " + path().string(), errno));
   }
-  for (const char* sub : {"hosts", "logs", "work"}) {
+  for (const char* sub : {"hosts", "logs", "metrics", "work"}) {
     if (auto made = util::make_directories(path() / sub); !made) return made;
   }
   return make_reserve(reserve_file(), k_reserve_bytes);

@@ -10,6 +10,7 @@
 //     hosts/algo-N/    each host's /opt/ml tree (contract::Paths)
 //     logs/algo-N.log  each host's output, byte for byte
 //     logs/algo-N.times   when each part of it arrived (log_events.hpp)
+//     metrics/algo-N.points  each host's metric values over time (metric_series.hpp)
 //     work/            scratch space for packing outputs
 // The request and the status live in the store's index (index.hpp), not here.
 
@@ -42,6 +43,7 @@ public:
   contract::Paths host_paths(int host_index) const { return contract::Paths(host_tree(host_index)); }
   fs::path log_file(int host_index) const;
   fs::path times_file(int host_index) const;
+  fs::path metrics_file(int host_index) const;
 
   // Makes the folder and its parts, with the reserve. The name must be new: an existing folder
   // is refused (ResourceInUse).

@@ -1,14 +1,17 @@
-// The SageMaker and CloudWatch Logs clients over a scripted HTTP peer: the operations and
-// inputs sent, answers read (nulls as absent), service errors kept, paging.
+// The SageMaker, CloudWatch Logs and CloudWatch clients over a scripted HTTP peer: the operations
+// and inputs sent, answers read (nulls as absent), service errors kept, paging; a remote job's
+// metrics read through CloudWatch.
 #include <deque>
 
 #include <gtest/gtest.h>
 
+#include "aws/cloudwatch_client.hpp"
 #include "aws/logs_client.hpp"
 #include "aws/sagemaker_client.hpp"
 #include "cli/command_table.hpp"
 #include "cli/remote_context.hpp"
 #include "jobs/remote_backend.hpp"
+#include "jobs/remote_metrics.hpp"
 
 namespace sagerun::aws {
 namespace {
@@ -18,7 +21,9 @@ class ScriptedApi : public HttpClient {
 public:
   std::deque<HttpResponse> answers;
   std::vector<std::pair<std::string, nlohmann::json>> sent;
+  std::vector<std::string> content_types;
   Expected<HttpResponse> send(const HttpRequest& request, const BodySink&) override {
+    content_types.push_back(find_header(request.headers, "Content-Type").value_or(""));
     sent.emplace_back(find_header(request.headers, "X-Amz-Target").value_or(""), nlohmann::json::parse(request.body));
     auto next = answers.front();
     answers.pop_front();
@@ -131,6 +136,82 @@ TEST(LogsClient, StreamsArePagedAndEventsRead) {
                                                  {"startFromHead", true}}));
 }
 
+TEST(CloudWatchClient, MetricNamesOfAHostAcrossPages) {
+  ScriptedApi http;
+  CloudWatchClient client(JsonClient(http, keys(), cloudwatch_service("http://127.0.0.1:1", "us-east-1")));
+  http.answers = {ok({{"Metrics", {{{"MetricName", "loss"}}, {{"MetricName", "acc"}}}}, {"NextToken", "t2"}}),
+                  ok({{"Metrics", {{{"MetricName", "loss"}}, {{"MetricName", "lr"}}}}})};
+  auto names = client.list_metric_names(k_training_metrics_namespace, "job/algo-2");
+  ASSERT_TRUE(names) << names.error().message;
+  EXPECT_EQ(*names, (std::vector<std::string>{"loss", "acc", "lr"}));
+  EXPECT_EQ(http.sent[0].first, "GraniteServiceVersion20100801.ListMetrics");
+  EXPECT_EQ(http.content_types[0], "application/x-amz-json-1.0");
+  EXPECT_EQ(http.sent[0].second, (nlohmann::json{{"Namespace", "/aws/sagemaker/TrainingJobs"},
+                                                 {"Dimensions", {{{"Name", "Host"}, {"Value", "job/algo-2"}}}}}));
+  EXPECT_EQ(http.sent[1].second["NextToken"], "t2");
+}
+
+TEST(CloudWatchClient, MetricDataPerQueryAcrossPages) {
+  ScriptedApi http;
+  CloudWatchClient client(JsonClient(http, keys(), cloudwatch_service("http://127.0.0.1:1", "us-east-1")));
+  http.answers = {
+      ok({{"MetricDataResults",
+           {{{"Id", "m1"}, {"Timestamps", {10.0}}, {"Values", {0.5}}, {"StatusCode", "PartialData"}},
+            {{"Id", "m0"}, {"Timestamps", {10.0, 11.0}}, {"Values", {1.0, 2.0}}, {"StatusCode", "Complete"}}}},
+          {"NextToken", "v1:2,1"}}),
+      ok({{"MetricDataResults", {{{"Id", "m1"}, {"Timestamps", {"1970-01-01T00:00:12Z"}}, {"Values", {0.25}}}}}})};
+  auto data = client.get_metric_data(
+      k_training_metrics_namespace, {{"loss", "job/algo-1", 1, "Average"}, {"acc", "job/algo-1", 1, "Average"}}, 5, 20);
+  ASSERT_TRUE(data) << data.error().message;
+  ASSERT_EQ(data->size(), 2u);
+  EXPECT_EQ((*data)[0].values, (std::vector<double>{1.0, 2.0}));
+  EXPECT_EQ((*data)[1].timestamps, (std::vector<double>{10.0, 12.0}));
+  EXPECT_EQ((*data)[1].values, (std::vector<double>{0.5, 0.25}));
+  const auto& input = http.sent[0].second;
+  EXPECT_EQ(http.sent[0].first, "GraniteServiceVersion20100801.GetMetricData");
+  EXPECT_EQ(input["MetricDataQueries"][1],
+            (nlohmann::json{{"Id", "m1"},
+                            {"MetricStat",
+                             {{"Metric",
+                               {{"Namespace", "/aws/sagemaker/TrainingJobs"},
+                                {"MetricName", "acc"},
+                                {"Dimensions", {{{"Name", "Host"}, {"Value", "job/algo-1"}}}}}},
+                              {"Period", 1},
+                              {"Stat", "Average"}}}}));
+  EXPECT_EQ(input["StartTime"], 5.0);
+  EXPECT_EQ(input["ScanBy"], "TimestampAscending");
+  EXPECT_EQ(http.sent[1].second["NextToken"], "v1:2,1");
+}
+
+TEST(RemoteMetrics, EachHostsMetricsInDefinitionOrder) {
+  ScriptedApi http;
+  CloudWatchClient client(JsonClient(http, keys(), cloudwatch_service("http://127.0.0.1:1", "us-east-1")));
+  http.answers = {
+      ok({{"Metrics", {{{"MetricName", "zeta"}}, {{"MetricName", "loss"}}}}}),
+      ok({{"Metrics", nlohmann::json::array()}}),
+      ok({{"MetricDataResults",
+           {{{"Id", "m0"}, {"Timestamps", {120.0, 60.0}}, {"Values", {2.0, 1.0}}},
+            {{"Id", "m1"}, {"Timestamps", nlohmann::json::array()}, {"Values", nlohmann::json::array()}}}}})};
+  const nlohmann::json description = {
+      {"TrainingJobName", "job"},
+      {"ResourceConfig", {{"InstanceCount", 2}}},
+      {"AlgorithmSpecification", {{"MetricDefinitions", {{{"Name", "loss"}, {"Regex", "l=(.*)"}}}}}},
+      {"TrainingStartTime", 65.5},
+      {"TrainingEndTime", 200.0}};
+  auto series = jobs::read_remote_metrics(client, description, 60);
+  ASSERT_TRUE(series) << series.error().message;
+  ASSERT_EQ(series->size(), 1u); // zeta had no datapoints
+  EXPECT_EQ((*series)[0].metric, "loss");
+  EXPECT_EQ((*series)[0].host_index, 0);
+  ASSERT_EQ((*series)[0].points.size(), 2u);
+  EXPECT_EQ((*series)[0].points[0].timestamp, 60.0); // in time order
+  EXPECT_EQ(http.sent[1].second["Dimensions"][0]["Value"], "job/algo-2");
+  const auto& data = http.sent[2].second;
+  EXPECT_EQ(data["MetricDataQueries"][0]["MetricStat"]["Metric"]["MetricName"], "loss"); // defined first
+  EXPECT_EQ(data["StartTime"], 60.0);                                                    // the period's start
+  EXPECT_EQ(data["EndTime"], 260.0);
+}
+
 TEST(LogFollower, HostsOfStreams) {
   EXPECT_EQ(jobs::host_of_stream("job/algo-1-1700000000", "job"), "algo-1");
   EXPECT_EQ(jobs::host_of_stream("job/algo-12-1700000000", "job"), "algo-12");
@@ -138,7 +219,7 @@ TEST(LogFollower, HostsOfStreams) {
   EXPECT_EQ(jobs::host_of_stream("other", "job"), "other");
 }
 
-TEST(RemoteEndpoints, LogsFollowACompatibleSageMakerEndpoint) {
+TEST(RemoteEndpoints, LogsAndMetricsFollowACompatibleSageMakerEndpoint) {
   cli::AwsFlags flags;
   flags.endpoint_url = "http://127.0.0.1:9000/";
   auto custom = cli::resolve_remote_endpoints(flags, {});
@@ -146,16 +227,20 @@ TEST(RemoteEndpoints, LogsFollowACompatibleSageMakerEndpoint) {
   EXPECT_TRUE(custom->custom);
   EXPECT_EQ(custom->sagemaker, "http://127.0.0.1:9000");
   EXPECT_EQ(custom->logs, "http://127.0.0.1:9000");
+  EXPECT_EQ(custom->cloudwatch, "http://127.0.0.1:9000");
   EXPECT_EQ(custom->region, "us-east-1"); // a custom endpoint does without a region
 
   auto split = cli::resolve_remote_endpoints(flags, {{"AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "http://logs:1"}});
   EXPECT_EQ(split->logs, "http://logs:1");
+  EXPECT_EQ(cli::resolve_remote_endpoints(flags, {{"AWS_ENDPOINT_URL_CLOUDWATCH", "http://cw:1"}})->cloudwatch,
+            "http://cw:1");
 
   auto aws = cli::resolve_remote_endpoints({}, {{"AWS_REGION", "eu-west-1"}});
   ASSERT_TRUE(aws);
   EXPECT_FALSE(aws->custom);
   EXPECT_EQ(aws->sagemaker, "https://api.sagemaker.eu-west-1.amazonaws.com");
   EXPECT_EQ(aws->logs, "https://logs.eu-west-1.amazonaws.com");
+  EXPECT_EQ(aws->cloudwatch, "https://monitoring.eu-west-1.amazonaws.com");
   EXPECT_FALSE(cli::resolve_remote_endpoints({}, {{"AWS_CONFIG_FILE", "/dev/null"}}));
 }
 

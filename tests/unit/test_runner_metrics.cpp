@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.hpp"
+
 namespace sagerun::runner {
 namespace {
 
@@ -56,6 +58,35 @@ TEST(RunnerMetrics, BadRegexNamesTheMetric) {
   ASSERT_FALSE(no_group);
   EXPECT_NE(no_group.error().message.find("nogroup"), std::string::npos);
   EXPECT_NE(no_group.error().message.find("capture group"), std::string::npos);
+}
+
+TEST(RunnerMetrics, EveryValueGoesToItsHostsSeriesAndTheLastToTheFinalList) {
+  test::TempDir dir;
+  const store::JobFolder folder(dir.path(), "job");
+  auto extractor = make({{"loss", R"(loss=(\S+))"}, {"acc", R"(acc=(\S+))"}});
+  auto first = store::MetricWriter::create(folder.metrics_file(0), extractor.names());
+  auto second = store::MetricWriter::create(folder.metrics_file(1), extractor.names());
+  ASSERT_TRUE(first && second);
+  extractor.feed_line("loss=0.9 acc=0.1", 100.25, &*first);
+  extractor.feed_line("loss=0.8", 100.5, &*second);
+  extractor.feed_line("loss=0.7", 101.125, &*first);
+  extractor.feed_line("acc=0.3", 102, &*second);
+  const auto final_metrics = extractor.final_metrics();
+  ASSERT_EQ(final_metrics.size(), 2u);
+  EXPECT_DOUBLE_EQ(final_metrics[0].value, 0.7); // the last of any host, as before
+  EXPECT_DOUBLE_EQ(final_metrics[1].value, 0.3);
+  const auto series = store::read_metric_series(folder, 2);
+  ASSERT_TRUE(series) << series.error().message;
+  ASSERT_EQ(series->size(), 4u);
+  EXPECT_EQ((*series)[0].metric, "loss");
+  ASSERT_EQ((*series)[0].points.size(), 2u);
+  EXPECT_DOUBLE_EQ((*series)[0].points[0].timestamp, 100.25);
+  EXPECT_DOUBLE_EQ((*series)[0].points[1].value, 0.7);
+  EXPECT_DOUBLE_EQ((*series)[0].points[1].timestamp, 101.125);
+  EXPECT_EQ((*series)[1].metric, "acc");
+  EXPECT_EQ((*series)[2].host_index, 1);
+  EXPECT_DOUBLE_EQ((*series)[2].points.at(0).value, 0.8);
+  EXPECT_DOUBLE_EQ((*series)[3].points.at(0).value, 0.3);
 }
 
 TEST(RunnerMetrics, NoDefinitionsNoMetrics) {
