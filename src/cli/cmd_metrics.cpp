@@ -11,24 +11,10 @@
 #include "cli/command_table.hpp"
 #include "cli/jobs_access.hpp"
 #include "store/job_folder.hpp"
+#include "util/utc_time.hpp"
 
 namespace sagerun::cli {
 namespace {
-
-// "2024-05-01 10:00:01.250" (UTC).
-std::string format_point_time(double epoch_seconds) {
-  const auto ms = std::chrono::milliseconds(std::llround(epoch_seconds * 1000.0));
-  const std::chrono::sys_time<std::chrono::milliseconds> time(ms);
-  const auto days = std::chrono::floor<std::chrono::days>(time);
-  const std::chrono::year_month_day date(days);
-  const std::chrono::hh_mm_ss clock(time - days);
-  char text[40];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u %02d:%02d:%02d.%03d", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()), static_cast<int>(clock.subseconds().count()));
-  return text;
-}
 
 // The shortest text that reads back as the same double.
 std::string format_value(double value) {
@@ -43,7 +29,7 @@ void print_text(const std::vector<store::MetricSeries>& series) {
     out += store::host_name(one.host_index) + "  " + one.metric + "  (" + std::to_string(one.points.size()) +
            (one.points.size() == 1 ? " value)\n" : " values)\n");
     for (const auto& point : one.points)
-      out += "  " + format_point_time(point.timestamp) + "  " + format_value(point.value) + "\n";
+      out += "  " + util::utc_text(point.timestamp, util::UtcStyle::human) + "  " + format_value(point.value) + "\n";
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
 }

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "aws/xml.hpp"
+#include "util/utc_time.hpp"
 
 namespace sagerun::dashboard {
 namespace {
@@ -110,7 +111,7 @@ void line_of(std::string& out, const Frame& frame, const ChartLine& line, const 
     for (const auto& point : line.points) {
       out += "<circle class=\"point\" data-host=\"" + host + "\" cx=\"" + coordinate(frame.x(point.time)) + "\" cy=\"" +
              coordinate(frame.y(point.value)) + "\" r=\"2.5\" fill=\"" + colour + "\"><title>" + host + " " +
-             utc_time(point.time) + ": " + number(point.value) + "</title></circle>";
+             util::utc_text(point.time) + ": " + number(point.value) + "</title></circle>";
     }
   }
   out += "</g>";
@@ -124,23 +125,11 @@ void table_of(std::string& out, const std::string& metric, const ChartLine& line
          host +
          "</caption><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Value</th></tr></thead><tbody>";
   for (const auto& point : line.points)
-    out += "<tr><td>" + utc_time(point.time) + "</td><td>" + number(point.value) + "</td></tr>";
+    out += "<tr><td>" + util::utc_text(point.time) + "</td><td>" + number(point.value) + "</td></tr>";
   out += "</tbody></table></details>";
 }
 
 } // namespace
-
-std::string utc_time(double seconds) {
-  const double floor = std::floor(seconds);
-  const auto whole = static_cast<time_t>(floor);
-  const int millis = std::min(999, static_cast<int>(std::lround((seconds - floor) * 1000)));
-  std::tm parts{};
-  gmtime_r(&whole, &parts);
-  char text[40];
-  const size_t used = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &parts);
-  std::snprintf(text + used, sizeof text - used, ".%03dZ", millis);
-  return text;
-}
 
 std::string charts_html(const std::vector<Chart>& charts) {
   std::string out;

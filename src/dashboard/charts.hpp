@@ -30,7 +30,4 @@ inline constexpr size_t k_max_marks = 400;
 // The figures, as HTML; an empty string when there are no charts.
 std::string charts_html(const std::vector<Chart>& charts);
 
-// "2026-12-02T02:30:01.250Z".
-std::string utc_time(double seconds);
-
 } // namespace sagerun::dashboard

@@ -1,4 +1,5 @@
 #include "server/query_xml.hpp"
+#include "util/utc_time.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -100,25 +101,7 @@ std::string xml_escape(std::string_view text) {
   return out;
 }
 
-std::string iso8601(double epoch_seconds) {
-  const auto ms = std::chrono::milliseconds(std::llround(epoch_seconds * 1000.0));
-  const std::chrono::sys_time<std::chrono::milliseconds> time(ms);
-  const auto days = std::chrono::floor<std::chrono::days>(time);
-  const std::chrono::year_month_day date(days);
-  const std::chrono::hh_mm_ss clock(time - days);
-  char text[40];
-  const auto millis = clock.subseconds().count();
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
-                static_cast<int>(clock.seconds().count()));
-  std::string out(text);
-  if (millis != 0) {
-    std::snprintf(text, sizeof text, ".%03d", static_cast<int>(millis));
-    out += text;
-  }
-  return out + "Z";
-}
+std::string iso8601(double epoch_seconds) { return util::utc_text(epoch_seconds, util::UtcStyle::iso_short); }
 
 std::string query_response(std::string_view operation, const ordered_json& result, std::string_view request_id) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<";

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "dashboard/assets.hpp"
+#include "util/utc_time.hpp"
 
 namespace sagerun::dashboard {
 namespace {
@@ -54,10 +55,13 @@ TEST(DashboardCharts, OnePointOrOneValueStillHasARange) {
   EXPECT_EQ(charts_html({}), "");
 }
 
-TEST(DashboardCharts, TimesAreUtcWithMilliseconds) {
-  EXPECT_EQ(utc_time(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(utc_time(1764642601.25), "2025-12-02T02:30:01.250Z");
-  EXPECT_EQ(utc_time(1.9996), "1970-01-01T00:00:01.999Z");
+TEST(UtcText, ToTheMillisecondInEachStyle) {
+  EXPECT_EQ(util::utc_text(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(util::utc_text(1764642601.25), "2025-12-02T02:30:01.250Z");
+  EXPECT_EQ(util::utc_text(1.9996), "1970-01-01T00:00:02.000Z"); // rounded
+  EXPECT_EQ(util::utc_text(1764642601, util::UtcStyle::iso_short), "2025-12-02T02:30:01Z");
+  EXPECT_EQ(util::utc_text(1764642601.5, util::UtcStyle::iso_short), "2025-12-02T02:30:01.500Z");
+  EXPECT_EQ(util::utc_text(1764642601.25, util::UtcStyle::human), "2025-12-02 02:30:01.250");
 }
 
 TEST(DashboardAssets, ThePagesScriptAndStyleAreBuiltIn) {
