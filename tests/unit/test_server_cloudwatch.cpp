@@ -310,6 +310,8 @@ TEST_F(CloudWatch, GetMetricDataPagesByMaxDatapoints) {
 }
 
 TEST_F(CloudWatch, GetMetricDataRefusesWhatItDoesNotDo) {
+  // json::array(…) where a list holds one query: a braced json of one element is that element
+  // with clang and a list of it with GCC.
   const auto error = [&](json queries) {
     return refused("GetMetricData",
                    {{"MetricDataQueries", std::move(queries)}, {"StartTime", k_base}, {"EndTime", k_base + 60}});
@@ -319,19 +321,21 @@ TEST_F(CloudWatch, GetMetricDataRefusesWhatItDoesNotDo) {
   EXPECT_NE(e.message.find("MetricDataQueries.member.1.Expression"), std::string::npos) << e.message;
   EXPECT_NE(e.message.find("MetricStat"), std::string::npos);
   EXPECT_NE(error({{{"Id", "x"}}}).message.find("exactly one of MetricStat or Expression"), std::string::npos);
-  EXPECT_NE(error({data_query("Upper", "job-a/algo-1", "Sum", 60)}).message.find("MetricDataQueries.member.1.Id"),
+  EXPECT_NE(error(json::array({data_query("Upper", "job-a/algo-1", "Sum", 60)}))
+                .message.find("MetricDataQueries.member.1.Id"),
             std::string::npos);
   EXPECT_NE(error({data_query("a", "job-a/algo-1", "Sum", 60), data_query("a", "job-a/algo-1", "Sum", 60)})
                 .message.find("MetricDataQueries.member.2.Id"),
             std::string::npos);
-  e = error({data_query("a", "job-a/algo-1", "tm99", 60)});
+  e = error(json::array({data_query("a", "job-a/algo-1", "tm99", 60)}));
   EXPECT_NE(e.message.find("MetricDataQueries.member.1.MetricStat.Stat"), std::string::npos) << e.message;
-  e = error({data_query("a", "job-a/algo-1", "Sum", 45)});
+  e = error(json::array({data_query("a", "job-a/algo-1", "Sum", 45)}));
   EXPECT_EQ(e.message, "The parameter MetricDataQueries.member.1.MetricStat.Period must be 1, 5, 10, 30 or a "
                        "multiple of 60, not 45.");
   auto no_metric = data_query("a", "job-a/algo-1", "Sum", 60);
   no_metric["MetricStat"].erase("Metric");
-  EXPECT_EQ(error({no_metric}).message, "The parameter MetricDataQueries.member.1.MetricStat.Metric is required.");
+  EXPECT_EQ(error(json::array({no_metric})).message,
+            "The parameter MetricDataQueries.member.1.MetricStat.Metric is required.");
   EXPECT_EQ(refused("GetMetricData", {{"StartTime", k_base}, {"EndTime", k_base + 60}}).type, "MissingParameter");
 }
 
