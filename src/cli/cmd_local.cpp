@@ -17,6 +17,7 @@
 #include "job/service_error.hpp"
 #include "runner/detached_runner.hpp"
 #include "util/files.hpp"
+#include "util/text.hpp"
 
 namespace sagerun::cli {
 namespace {
@@ -63,6 +64,9 @@ Expected<pid_t> spawn_detached(const RunnerFlags& flags, const AwsFlags& aws_fla
   command.s3_endpoint = aws_flags.endpoint_url.value_or("");
   command.region = aws_flags.region.value_or("");
   command.profile = aws_flags.profile.value_or("");
+  command.machine_cpus = flags.machine_cpus;
+  command.machine_memory_gib = flags.machine_memory_gib;
+  command.machine_gpus = flags.machine_gpus;
   return runner::spawn_detached_runner(command, store.root(), name, lock);
 }
 
@@ -177,6 +181,15 @@ int cmd_run_job(Invocation& invocation) {
   (*setup)->context.echo = runner::Echo::none;
   if (no_job_credentials) (*setup)->context.credentials = nullptr; // the runner keeps its own
   (*setup)->context.hidden = hidden;
+  // A server job's own GPUs, from its scheduler.
+  if (auto given = util::read_file(access->store->folder(name).gpus_file())) {
+    auto gpus = runner::parse_gpu_list(std::string(util::trim(*given)));
+    if (!gpus) {
+      record_failure(*access->store, *lock, name, "InternalServerError: " + gpus.error().message);
+      return report(gpus.error());
+    }
+    (*setup)->context.gpus = std::move(*gpus);
+  }
   auto status = runner::run_job(*access->store, std::move(*lock), name, (*setup)->context);
   if (!status) return report(status.error());
   return report_outcome(invocation, *access->jobs, name);

@@ -37,6 +37,16 @@ void add_runner_flags(CLI::App& app, RunnerFlags& flags) {
   app.add_option("--runtime", flags.runtime, "native (train as a process) or docker (a container per host)")
       ->check(CLI::IsMember({"native", "docker"}));
   app.add_option("--docker", flags.docker, "the container client for the docker runtime (docker or podman)");
+  app.add_option("--machine-cpus", flags.machine_cpus,
+                 "the CPUs this machine offers the hosts (default: all it has); each host gets its instance "
+                 "type's vCPUs, at most these")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--machine-memory-gib", flags.machine_memory_gib,
+                 "the memory this machine offers the hosts, in GiB (default: all it has)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--machine-gpus", flags.machine_gpus,
+                 "the NVIDIA GPUs this machine offers (default: its /dev/nvidiaN devices)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 bool uses_s3(const job::TrainingJobRequest& request) {
@@ -70,6 +80,8 @@ Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flag
   context.env = env;
   context.runtime_kind = flags.runtime == "docker" ? runner::RuntimeKind::docker : runner::RuntimeKind::native;
   context.docker = flags.docker;
+  context.machine =
+      runner::machine_with(runner::detect_machine(), flags.machine_cpus, flags.machine_memory_gib, flags.machine_gpus);
   choose_train_binary(context);
   if (auto region = aws::resolve_region(context.env, aws_flags.region, aws_flags.profile)) context.region = *region;
   auto s3 = make_s3_context(aws_flags, context.env);

@@ -17,6 +17,10 @@ namespace sagerun::cli {
 struct RunnerFlags {
   std::string runtime = "native"; // native | docker
   std::string docker = "docker";  // or podman
+  // What this machine offers the hosts (host_resources.hpp): 0 (GPUs: -1) keeps what is detected.
+  double machine_cpus = 0;
+  double machine_memory_gib = 0;
+  int machine_gpus = -1;
 };
 
 void add_runner_flags(CLI::App& app, RunnerFlags& flags);

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "runner/host_resources.hpp"
 #include "store/job_folder.hpp"
 #include "util/spawn.hpp"
 
@@ -24,6 +25,10 @@ Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::f
   if (!command.job_credentials) argv.emplace_back("--no-job-credentials");
   for (const auto& path : command.hidden)
     argv.insert(argv.end(), {"--hide", path});
+  if (command.machine_cpus > 0) argv.insert(argv.end(), {"--machine-cpus", cpus_text(command.machine_cpus)});
+  if (command.machine_memory_gib > 0)
+    argv.insert(argv.end(), {"--machine-memory-gib", cpus_text(command.machine_memory_gib)});
+  if (command.machine_gpus >= 0) argv.insert(argv.end(), {"--machine-gpus", std::to_string(command.machine_gpus)});
   argv.push_back(name);
   const auto args = util::argv_pointers(argv);
 

@@ -25,6 +25,9 @@ struct RunnerCommand {
   std::string profile;             // --profile for the runner's credentials; empty: its environment's
   bool job_credentials = true;     // false: the jobs get no credentials endpoint (--no-job-credentials)
   std::vector<std::string> hidden; // more files or folders the hosts must not see (--hide PATH)
+  double machine_cpus = 0;         // --machine-cpus, when set (> 0)
+  double machine_memory_gib = 0;   // --machine-memory-gib, when set
+  int machine_gpus = -1;           // --machine-gpus, when set (>= 0)
 };
 
 Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& store_root,

@@ -4,8 +4,10 @@
 // job's own loopback address in every container's /etc/hosts), so they reach one another, the credentials
 // endpoint and a local S3 server alike. Environment values travel in the client's environment
 // (`-e NAME`), never on its command line, where any user could read them.
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "runner/runtime.hpp"
 #include "store/job_folder.hpp"
@@ -25,15 +27,12 @@ public:
   TreeMount mount() const override { return TreeMount::container; }
 
   Expected<ChildProcess> start(const HostLaunch& host) override {
-    std::vector<std::string> argv{m_options.docker,
-                                  "run",
-                                  "--rm",
-                                  "--name",
-                                  container_name(host),
-                                  "--label",
-                                  "sagerun.job=" + host.job_name,
-                                  "--hostname",
-                                  store::host_name(host.index)};
+    // Not --rm: once it ended, `docker inspect` tells whether the kernel killed it for memory
+    // (cleanup removes it).
+    std::vector<std::string> argv{m_options.docker, "run",
+                                  "--name",         container_name(host),
+                                  "--label",        "sagerun.job=" + host.job_name,
+                                  "--hostname",     store::host_name(host.index)};
     if (m_options.network_isolation) {
       argv.insert(argv.end(), {"--network", "none"});
     } else {
@@ -46,7 +45,15 @@ public:
       const auto target = std::filesystem::path(host.checkpoint_local_path).lexically_normal().string();
       argv.insert(argv.end(), {"-v", host.checkpoint_dir.string() + ":" + target});
     }
-    if (m_options.gpus) argv.insert(argv.end(), {"--gpus", "all"});
+    const auto& resources = host.resources;
+    if (resources.cpus > 0) argv.insert(argv.end(), {"--cpus", cpus_text(resources.cpus)});
+    if (resources.memory_bytes > 0) {
+      // No swap beyond the limit, as on an instance.
+      const auto bytes = std::to_string(resources.memory_bytes);
+      argv.insert(argv.end(), {"--memory", bytes, "--memory-swap", bytes});
+    }
+    // Its own GPUs (numbered from 0 inside), never another job's.
+    if (!resources.gpus.empty()) argv.insert(argv.end(), {"--gpus", "\"device=" + gpu_list(resources.gpus) + "\""});
     util::EnvMap client_env = m_options.client_env;
     for (const auto& [key, value] : host.env) {
       argv.insert(argv.end(), {"-e", key});
@@ -68,12 +75,32 @@ public:
     process.signal(SIGKILL);
   }
 
-  void cleanup(const HostLaunch& host) override {
-    // --rm removes a container that ended; one whose client was killed may linger.
-    run_quietly({m_options.docker, "rm", "-f", container_name(host)});
+  std::optional<OutOfMemory> out_of_memory(const HostLaunch& host) override {
+    auto child = ChildProcess::spawn(
+        {m_options.docker, "inspect", "--format", "{{.State.OOMKilled}}", container_name(host)}, m_options.client_env);
+    if (!child) return std::nullopt;
+    const std::string answer = read_all(*child);
+    if (child->wait_exit() != 0 || !answer.starts_with("true")) return std::nullopt;
+    // Docker keeps no peak once a container ended; a kill for memory means it reached its limit.
+    return OutOfMemory{host.resources.memory_bytes, host.resources.memory_bytes};
   }
 
+  void cleanup(const HostLaunch& host) override { run_quietly({m_options.docker, "rm", "-f", container_name(host)}); }
+
 private:
+  static std::string read_all(ChildProcess& child) {
+    std::string out;
+    char buffer[256];
+    for (;;) {
+      pollfd fd{child.output_fd(), POLLIN, 0};
+      if (::poll(&fd, 1, 10000) <= 0) break;
+      const ssize_t got = ::read(child.output_fd(), buffer, sizeof buffer);
+      if (got <= 0) break;
+      out.append(buffer, static_cast<size_t>(got));
+    }
+    return out;
+  }
+
   void run_quietly(const std::vector<std::string>& argv) {
     auto child = ChildProcess::spawn(argv, m_options.client_env);
     if (child) child->wait_exit();

@@ -14,6 +14,7 @@
 #include "contract/failure.hpp"
 #include "contract/settings.hpp"
 #include "contract/sm_environment.hpp"
+#include "job/instance_types.hpp"
 #include "job/lifecycle.hpp"
 #include "job/service_error.hpp"
 #include "runner/address_block.hpp"
@@ -99,7 +100,6 @@ std::unique_ptr<Runtime> make_runtime(const job::TrainingJobRequest& request, co
     options.docker = context.docker;
     options.image = request.image;
     options.network_isolation = request.network_isolation;
-    options.gpus = is_gpu_instance_type(request.instance_type);
     options.client_env = without_secrets(context.env);
     return make_docker_runtime(std::move(options));
   }
@@ -146,6 +146,18 @@ util::EnvMap platform_environment(const job::TrainingJobRequest& request, const 
   for (const auto& [key, value] : host_settings_env(context.env, request))
     env[key] = value;
   return env;
+}
+
+// As SageMaker words it, with what this host was given and what it used.
+std::string out_of_memory_reason(const HostLaunch& host, const OutOfMemory& oom) {
+  std::string reason = "OutOfMemoryError: Please use an instance type with more memory, or reduce the size of job "
+                       "data processed on an instance. " +
+                       store::host_name(host.index) +
+                       " was killed by the kernel for running out of memory: its limit is " +
+                       memory_text(oom.limit_bytes);
+  if (!host.resources.instance_type.empty()) reason += " (" + host.resources.instance_type + ")";
+  if (oom.peak_bytes > 0) reason += ", and it used at most " + memory_text(oom.peak_bytes);
+  return reason;
 }
 
 int64_t whole_seconds(double seconds) { return std::max<int64_t>(1, std::llround(seconds)); }
@@ -238,6 +250,7 @@ private:
     if (!token) return failed("InternalServerError: could not draw the job's launch token (OpenSSL)");
     platform["SAGERUN_LAUNCH_TOKEN"] = *token;
 
+    const auto resources = plan_resources();
     m_book.change([](auto& status, double now) {
       status.training_start_time = now;
       return job::advance(status, SecondaryStatus::training, now);
@@ -253,6 +266,7 @@ private:
       if (m_request.checkpoint) launch.checkpoint_local_path = m_request.checkpoint->local_path;
       launch.env = platform;
       launch.addresses = addresses;
+      if (static_cast<size_t>(i) < resources.size()) launch.resources = resources[static_cast<size_t>(i)];
       if (!m_request.container_entrypoint.empty()) {
         launch.program = m_request.container_entrypoint;
         launch.program.insert(launch.program.end(), m_request.container_arguments.begin(),
@@ -269,6 +283,19 @@ private:
     return true;
   }
 
+  // Each host's CPUs, memory and GPUs from its instance type, capped by this machine; what was
+  // capped is said once, at start.
+  std::vector<HostResources> plan_resources() const {
+    const auto* type = job::find_instance_type(m_request.instance_type);
+    if (type == nullptr) return {};
+    const MachineResources machine = m_context.machine ? *m_context.machine : detect_machine();
+    const auto plan =
+        plan_host_resources(*type, m_request.instance_count, machine, m_context.gpus.value_or(machine.gpus));
+    for (const auto& note : plan.notes)
+      std::fprintf(stderr, "sagerun: job %s: %s\n", m_request.job_name.c_str(), note.c_str());
+    return plan.hosts;
+  }
+
   bool stop_started(std::string reason) {
     for (auto& run : m_runs)
       m_runtime->kill(run.launch, run.process);
@@ -283,8 +310,11 @@ private:
     options.grace = stop_grace(m_context.env, m_request).value_or(std::chrono::seconds(120));
     options.stops = &m_stops;
     m_outcome = supervise(m_runs, *m_runtime, options);
-    for (auto& run : m_runs)
+    std::vector<std::optional<OutOfMemory>> out_of_memory;
+    for (auto& run : m_runs) {
+      out_of_memory.push_back(m_runtime->out_of_memory(run.launch));
       m_runtime->cleanup(run.launch);
+    }
     m_book.change([&](auto& status, double now) {
       status.training_end_time = now;
       status.final_metrics = m_metrics->final_metrics();
@@ -301,6 +331,10 @@ private:
       order.push_back(i);
     for (const size_t i : order) {
       if (m_outcome.exit_codes[i] == 0) continue;
+      if (out_of_memory[i]) {
+        failed(out_of_memory_reason(m_runs[i].launch, *out_of_memory[i]));
+        break;
+      }
       std::string reason = read_failure_reason(m_hosts[i]);
       if (reason.empty()) {
         const int index = static_cast<int>(i);

@@ -5,6 +5,7 @@
 // runner holds the job's lock throughout and is the only writer of its status meanwhile.
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "aws/credentials.hpp"
@@ -12,6 +13,7 @@
 #include "job/request.hpp"
 #include "job/status.hpp"
 #include "runner/host_logs.hpp"
+#include "runner/host_resources.hpp"
 #include "runner/runtime.hpp"
 #include "store/runner_lock.hpp"
 #include "store/store.hpp"
@@ -38,6 +40,10 @@ struct RunContext {
   int signal_fd = -1; // a signalfd: SIGINT/SIGTERM/SIGHUP stop the job
   int transfer_concurrency = 10;
   std::vector<std::string> hidden; // native: absolute paths the hosts must not see, beyond the store and AWS files
+  // What this machine offers the hosts (detected when empty), and the GPUs this job may use: the
+  // server's scheduler hands each job its own; when empty, the machine's.
+  std::optional<MachineResources> machine;
+  std::optional<std::vector<int>> gpus;
 };
 
 // What a valid request may ask that this runner does not do (Pipe input mode), and settings

@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
 #include <optional>
 
+#include "runner/cgroup.hpp"
 #include "runner/light_container.hpp"
 #include "runner/runtime.hpp"
 #include "store/job_folder.hpp"
@@ -66,6 +68,10 @@ public:
     util::EnvMap env = m_options.base_env;
     for (const auto& [key, value] : host.env)
       env[key] = value;
+    // CUDA sees the host's own GPUs only (none: none), unless the job's Environment says otherwise.
+    if (!host.env.contains("CUDA_VISIBLE_DEVICES")) env["CUDA_VISIBLE_DEVICES"] = gpu_list(host.resources.gpus);
+    const HostCgroup* group = limit(host);
+    auto join = [group]() { return group != nullptr ? group->join() : 0; };
     std::vector<std::string> argv{m_options.train_binary};
     if (m_options.train_is_subcommand) argv.emplace_back("train");
     if (!host.program.empty()) {
@@ -96,12 +102,24 @@ public:
       if (auto made = util::make_directories(spec.new_root); !made) return std::unexpected(made.error());
       auto plan = LightContainerPlan::make(spec);
       if (!plan) return std::unexpected(plan.error());
-      return ChildProcess::spawn_tied(argv, env, [&plan]() { return plan->enter(); }, light_container_namespaces());
+      return ChildProcess::spawn_tied(
+          argv, env,
+          [&plan, &join]() {
+            const int joined = join();
+            return joined != 0 ? joined : plan->enter();
+          },
+          light_container_namespaces());
     }
     env["SAGEMAKER_BASE_DIR"] = host.tree.string();
-    if (host.count == 1) return ChildProcess::spawn_tied(argv, env);
+    if (host.count == 1) return ChildProcess::spawn_tied(argv, env, join);
     const auto plan = LightContainerPlan::names_only(hosts_file, hostname);
-    auto isolated = ChildProcess::spawn_tied(argv, env, [&plan]() { return plan.enter(); }, names_only_namespaces());
+    auto isolated = ChildProcess::spawn_tied(
+        argv, env,
+        [&plan, &join]() {
+          const int joined = join();
+          return joined != 0 ? joined : plan.enter();
+        },
+        names_only_namespaces());
     if (!isolated) {
       return util::fail(isolated.error().kind,
                         "a job of several hosts needs a host name and /etc/hosts of its own for each (user, mount "
@@ -111,7 +129,23 @@ public:
     return isolated;
   }
 
+  std::optional<OutOfMemory> out_of_memory(const HostLaunch& host) override {
+    const auto found = m_cgroups.find(host.index);
+    if (found == m_cgroups.end()) return std::nullopt;
+    const auto usage = found->second.usage();
+    if (usage.oom_kills == 0) return std::nullopt;
+    return OutOfMemory{found->second.memory_limit(), usage.peak_bytes};
+  }
+
+  std::optional<HostUsage> usage(const HostLaunch& host, const ChildProcess& /*process*/) const override {
+    const auto found = m_cgroups.find(host.index);
+    if (found == m_cgroups.end()) return std::nullopt;
+    const auto usage = found->second.usage();
+    return HostUsage{usage.cpu_seconds, static_cast<uint64_t>(usage.memory_bytes)};
+  }
+
   void cleanup(const HostLaunch& host) override {
+    m_cgroups.erase(host.index);
     std::error_code ec;
     fs::remove(root_of(host), ec); // the empty mount point of its root
   }
@@ -123,14 +157,29 @@ private:
     return host.tree.parent_path() / (store::host_name(host.index) + ".root");
   }
 
+  // The host's cgroup, with its type's CPUs and memory; nullptr where cgroups cannot be made here
+  // (said once: the hosts then run unlimited).
+  const HostCgroup* limit(const HostLaunch& host) {
+    m_cgroups.erase(host.index);
+    if (!m_options.limit_hosts || (host.resources.cpus <= 0 && host.resources.memory_bytes <= 0)) return nullptr;
+    auto group = HostCgroup::create("sagerun-" + host.job_name + "-" + store::host_name(host.index),
+                                    host.resources.cpus, host.resources.memory_bytes);
+    if (!group) {
+      util::log::warn("the hosts cannot be limited to their instance type's CPUs and memory here (" +
+                      group.error().message +
+                      "): they may use the whole machine, and running out of memory is "
+                      "not told apart from other kills. --runtime docker limits them.");
+      m_options.limit_hosts = false;
+      return nullptr;
+    }
+    return &m_cgroups.emplace(host.index, std::move(*group)).first->second;
+  }
+
   NativeOptions m_options;
+  std::map<int, HostCgroup> m_cgroups; // by host index, until its cleanup
 };
 
 } // namespace
-
-bool is_gpu_instance_type(const std::string& instance_type) {
-  return instance_type.starts_with("ml.p") || instance_type.starts_with("ml.g");
-}
 
 std::unique_ptr<Runtime> make_native_runtime(NativeOptions options) {
   return std::make_unique<NativeRuntime>(std::move(options));

@@ -6,10 +6,12 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "runner/child_process.hpp"
+#include "runner/host_resources.hpp"
 #include "runner/host_tree.hpp"
 #include "util/environment.hpp"
 #include "util/error.hpp"
@@ -28,6 +30,19 @@ struct HostLaunch {
   // ContainerEntrypoint then ContainerArguments, when the request gives an entrypoint: run
   // instead of `train` (natively under `train --exec`, which supervises it).
   std::vector<std::string> program;
+  HostResources resources; // its CPUs, memory and GPUs (host_resources.hpp)
+};
+
+// A host the kernel killed for memory (its cgroup's OOM counter moved): its limit and the most it
+// used (0 where the runtime cannot tell).
+struct OutOfMemory {
+  int64_t limit_bytes = 0;
+  int64_t peak_bytes = 0;
+};
+
+struct HostUsage {
+  double cpu_seconds = 0;
+  uint64_t memory_bytes = 0;
 };
 
 class Runtime {
@@ -39,6 +54,17 @@ public:
   virtual void kill(const HostLaunch& host, ChildProcess& process) = 0;
   // After the host ended: remove what the runtime left (containers).
   virtual void cleanup(const HostLaunch& host) { (void)host; }
+  // Once the host ended, before cleanup: whether it ran out of memory.
+  virtual std::optional<OutOfMemory> out_of_memory(const HostLaunch& host) {
+    (void)host;
+    return std::nullopt;
+  }
+  // While it runs: its CPU time and memory, where the runtime can tell.
+  virtual std::optional<HostUsage> usage(const HostLaunch& host, const ChildProcess& process) const {
+    (void)host;
+    (void)process;
+    return std::nullopt;
+  }
 };
 
 struct NativeOptions {
@@ -47,6 +73,8 @@ struct NativeOptions {
   util::EnvMap base_env; // the runner's environment, AWS keys removed
   // Each host in a light container (light_container.hpp) where the kernel allows it.
   bool light_containers = true;
+  // Each host in a cgroup of its type's CPUs and memory (cgroup.hpp) where this machine allows it.
+  bool limit_hosts = true;
   fs::path scratch;             // an empty folder for the kernel probe (removed after it)
   std::vector<fs::path> hidden; // paths the hosts must not see (the store, the caller's AWS files)
 };
@@ -56,12 +84,8 @@ struct DockerOptions {
   std::string docker = "docker"; // or podman
   std::string image;
   bool network_isolation = false;
-  bool gpus = false;
   util::EnvMap client_env; // the docker client's own environment (DOCKER_HOST and the like)
 };
 std::unique_ptr<Runtime> make_docker_runtime(DockerOptions options);
-
-// True for instance types with NVIDIA GPUs (ml.p*, ml.g*).
-bool is_gpu_instance_type(const std::string& instance_type);
 
 } // namespace sagerun::runner

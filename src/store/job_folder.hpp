@@ -38,6 +38,8 @@ public:
   fs::path reserve_file() const { return path() / "reserve"; }
   fs::path journal_file() const { return path() / "transfers"; }
   fs::path runner_log() const { return path() / "runner.log"; }
+  // The GPU devices the server's scheduler gave the job ("0,1"), written before its runner starts.
+  fs::path gpus_file() const { return path() / "gpus"; }
   fs::path work_folder() const { return path() / "work"; }
   fs::path host_tree(int host_index) const { return path() / "hosts" / host_name(host_index); }
   contract::Paths host_paths(int host_index) const { return contract::Paths(host_tree(host_index)); }
