@@ -202,6 +202,11 @@ int cmd_server(Invocation& invocation) {
   if (error) return report({util::ErrorKind::io, "cannot find this program (/proc/self/exe): " + error.message()});
   options.runner.sagerun = self.string();
   options.runner.runtime = flags.runner.runtime;
+  options.runner.machine_cpus = flags.runner.machine_cpus;
+  options.runner.machine_memory_gib = flags.runner.machine_memory_gib;
+  options.runner.machine_gpus = flags.runner.machine_gpus;
+  options.machine = runner::machine_with(runner::detect_machine(), flags.runner.machine_cpus,
+                                         flags.runner.machine_memory_gib, flags.runner.machine_gpus);
   options.runner.docker = flags.runner.docker;
   options.runner.s3_endpoint = flags.s3_endpoint.value_or("");
   options.runner.region = options.region;
@@ -215,9 +220,12 @@ int cmd_server(Invocation& invocation) {
   std::fprintf(stderr,
                "sagerun: server: SageMaker, CloudWatch Logs and CloudWatch metrics APIs on %s (region %s), state in "
                "%s, at most %d "
-               "instance%s at once, %s runtime; requests must be signed with access key %s\n",
+               "instance%s at once on %s CPUs, %s and %zu GPU%s, %s runtime; requests must be signed with access key "
+               "%s\n",
                (*server)->endpoint().c_str(), options.region.c_str(), options.store_root.c_str(), options.max_instances,
-               options.max_instances == 1 ? "" : "s", flags.runner.runtime.c_str(), key->access_key_id.c_str());
+               options.max_instances == 1 ? "" : "s", runner::cpus_text(options.machine.cpus).c_str(),
+               runner::memory_text(options.machine.memory_bytes).c_str(), options.machine.gpus.size(),
+               options.machine.gpus.size() == 1 ? "" : "s", flags.runner.runtime.c_str(), key->access_key_id.c_str());
   const std::string dashboard = (*server)->dashboard_url();
   if (!dashboard.empty()) std::fprintf(stderr, "sagerun: server: dashboard at %s\n", dashboard.c_str());
   if (invocation.flags().output == Output::json) {

@@ -4,22 +4,26 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <vector>
 
+#include "job/instance_types.hpp"
 #include "job/lifecycle.hpp"
 #include "job/service_error.hpp"
 #include "store/runner_lock.hpp"
 #include "store/status_writer.hpp"
+#include "util/atomic_file.hpp"
+#include "util/files.hpp"
+#include "util/text.hpp"
 
 namespace sagerun::server {
 namespace {
 
-std::string pending_message(int max_instances) {
-  return "Waiting for capacity: this server runs at most " + std::to_string(max_instances) + " instance" +
-         (max_instances == 1 ? "" : "s") + " at once (--max-instances)";
-}
+constexpr double k_unlimited = 1e12;
+
+std::string plural(size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 util::Error limit_exceeded(const job::TrainingJobRequest& request, int max_instances, int in_use) {
   return job::limit_exceeded(
@@ -33,7 +37,66 @@ util::Error limit_exceeded(const job::TrainingJobRequest& request, int max_insta
 
 Scheduler::Scheduler(jobs::LocalJobs& jobs, Launcher& launcher, SchedulerOptions options)
     : m_jobs(jobs), m_launcher(launcher), m_options(std::move(options)),
-      m_wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+      m_wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)), m_free_gpus(m_options.machine.gpus) {}
+
+Scheduler::Share Scheduler::share_of(const job::TrainingJobRequest& request) const {
+  Share share;
+  share.instances = request.instance_count;
+  const auto* type = job::find_instance_type(request.instance_type);
+  if (type == nullptr) return share;
+  runner::MachineResources machine = m_options.machine;
+  if (machine.cpus <= 0) machine.cpus = k_unlimited;
+  if (machine.memory_bytes <= 0) machine.memory_bytes = static_cast<int64_t>(k_unlimited);
+  for (const auto& host : runner::plan_host_resources(*type, request.instance_count, machine, machine.gpus).hosts) {
+    share.cpus += host.cpus;
+    share.memory_bytes += host.memory_bytes;
+    share.gpus += host.gpus.size();
+  }
+  // A job larger than the whole machine runs alone, its hosts sharing it (the runner says so).
+  share.cpus = std::min(share.cpus, machine.cpus);
+  share.memory_bytes = std::min(share.memory_bytes, machine.memory_bytes);
+  return share;
+}
+
+std::string Scheduler::short_of(const Share& share) const {
+  const auto& machine = m_options.machine;
+  if (share.instances > m_options.max_instances - m_in_use) {
+    return "this server runs at most " + plural(static_cast<size_t>(m_options.max_instances), "instance") +
+           " at once (--max-instances)";
+  }
+  if (machine.cpus > 0 && m_cpus_in_use + share.cpus > machine.cpus + 1e-9) {
+    return "its hosts need " + runner::cpus_text(share.cpus) + " CPUs and " + runner::cpus_text(m_cpus_in_use) +
+           " of this server's " + runner::cpus_text(machine.cpus) + " are in use (--machine-cpus)";
+  }
+  if (machine.memory_bytes > 0 && m_memory_in_use + share.memory_bytes > machine.memory_bytes) {
+    return "its hosts need " + runner::memory_text(share.memory_bytes) + " of memory and " +
+           runner::memory_text(m_memory_in_use) + " of this server's " + runner::memory_text(machine.memory_bytes) +
+           " are in use (--machine-memory-gib)";
+  }
+  if (share.gpus > m_free_gpus.size()) {
+    return "it needs " + plural(share.gpus, "GPU") + " of its own and " + std::to_string(m_free_gpus.size()) +
+           " of this server's " + std::to_string(machine.gpus.size()) + " are free (--machine-gpus)";
+  }
+  return {};
+}
+
+void Scheduler::take(const std::string& name, Running run) {
+  m_in_use += run.share.instances;
+  m_cpus_in_use += run.share.cpus;
+  m_memory_in_use += run.share.memory_bytes;
+  std::erase_if(m_free_gpus, [&](int gpu) { return std::ranges::find(run.gpus, gpu) != run.gpus.end(); });
+  m_running[name] = std::move(run);
+}
+
+void Scheduler::release(const Running& run) {
+  m_in_use -= run.share.instances;
+  m_cpus_in_use = std::max(0.0, m_cpus_in_use - run.share.cpus);
+  m_memory_in_use = std::max<int64_t>(0, m_memory_in_use - run.share.memory_bytes);
+  for (const int gpu : run.gpus) {
+    if (std::ranges::find(m_options.machine.gpus, gpu) != m_options.machine.gpus.end()) m_free_gpus.push_back(gpu);
+  }
+  std::ranges::sort(m_free_gpus);
+}
 
 Scheduler::~Scheduler() { stop(); }
 
@@ -52,12 +115,21 @@ void Scheduler::start() {
         m_queue.push_back(row.name);
         continue;
       }
-      // A runner a former server started, alive (reconcile_all ended the others).
-      const auto holder = store::recorded_holder(store.folder(row.name).lock_file());
-      m_running[row.name] =
-          Running{holder ? holder->pid : 0, row.instances, false,
+      // A runner a former server started, alive (reconcile_all ended the others), with the GPUs
+      // it was given.
+      const auto folder = store.folder(row.name);
+      const auto holder = store::recorded_holder(folder.lock_file());
+      Running run{holder ? holder->pid : 0,
+                  share_of(job::read_checked_request(row.request)),
+                  {},
+                  false,
                   holder ? util::open_exit_fd(holder->pid) : util::UniqueFd()}; // a hint: the lock decides
-      m_in_use += row.instances;
+      run.share.instances = row.instances;
+      if (auto given = util::read_file(folder.gpus_file())) {
+        run.gpus = runner::parse_gpu_list(std::string(util::trim(*given))).value_or(std::vector<int>{});
+        run.share.gpus = run.gpus.size();
+      }
+      take(row.name, std::move(run));
     }
   }
   if (!m_running.empty() || !m_queue.empty()) {
@@ -109,7 +181,7 @@ int Scheduler::instances_in_use() const {
 void Scheduler::tick() {
   for (auto it = m_running.begin(); it != m_running.end();) {
     if (ended(it->first, it->second)) {
-      m_in_use -= it->second.instances;
+      release(it->second);
       it = m_running.erase(it);
     } else {
       ++it;
@@ -136,7 +208,7 @@ bool Scheduler::ended(const std::string& name, const Running& run) {
   }
   const auto row = m_jobs.store().index().find(name);
   note("job " + name + " ended " + (row ? std::string(job::to_string(row->status.status)) : "?") + " (" +
-       std::to_string(m_in_use - run.instances) + " of " + std::to_string(m_options.max_instances) +
+       std::to_string(m_in_use - run.share.instances) + " of " + std::to_string(m_options.max_instances) +
        " instances in use)");
   return true;
 }
@@ -149,7 +221,7 @@ void Scheduler::dispatch_waiting() {
       continue;
     }
     // First come, first served: a large job at the head is not overtaken by smaller ones.
-    if (row->instances > m_options.max_instances - m_in_use) return;
+    if (!short_of(share_of(job::read_checked_request(row->request))).empty()) return;
     if (!launch(row->name)) return;
     m_queue.pop_front();
   }
@@ -173,7 +245,13 @@ bool Scheduler::launch(const std::string& name) {
 
 void Scheduler::start_runner(const store::JobRow& row, const store::JobLock& lock) {
   auto& store = m_jobs.store();
-  auto pid = m_launcher.start(store, row.name, lock);
+  const Share share = share_of(job::read_checked_request(row.request));
+  // Its own GPUs, the lowest free ones; none is "" (it sees none).
+  std::vector<int> gpus(m_free_gpus.begin(),
+                        m_free_gpus.begin() + static_cast<std::ptrdiff_t>(std::min(share.gpus, m_free_gpus.size())));
+  auto gpus_written = util::write_file_atomic(store.folder(row.name).gpus_file(), runner::gpu_list(gpus) + "\n");
+  auto pid =
+      gpus_written ? m_launcher.start(store, row.name, lock) : Expected<pid_t>(std::unexpected(gpus_written.error()));
   if (!pid) {
     auto status = row.status;
     job::fail(status, "InternalServerError: the job's runner could not start: " + pid.error().message,
@@ -183,8 +261,7 @@ void Scheduler::start_runner(const store::JobRow& row, const store::JobLock& loc
     note("job " + row.name + " could not start: " + pid.error().message);
     return;
   }
-  m_running[row.name] = Running{*pid, row.instances, true, util::open_exit_fd(*pid)};
-  m_in_use += row.instances;
+  take(row.name, Running{*pid, share, std::move(gpus), true, util::open_exit_fd(*pid)});
   wake(); // the loop watches the new runner's pidfd from now
   note("job " + row.name + " started (" + std::to_string(m_in_use) + " of " + std::to_string(m_options.max_instances) +
        " instances in use)");
@@ -194,13 +271,15 @@ Expected<std::string> Scheduler::submit(const job::TrainingJobRequest& request) 
   std::unique_lock lock(m_mutex);
   if (request.instance_count > m_options.max_instances)
     return std::unexpected(limit_exceeded(request, m_options.max_instances, m_in_use));
-  const bool fits = m_queue.empty() && request.instance_count <= m_options.max_instances - m_in_use;
+  const std::string waits_for = short_of(share_of(request));
+  const bool fits = m_queue.empty() && waits_for.empty();
   jobs::NewJob job{request,
                    store::Origin::server,
                    m_options.region,
                    m_options.account,
                    !fits,
-                   pending_message(m_options.max_instances)};
+                   "Waiting for capacity: " +
+                       (waits_for.empty() ? std::string("jobs created before it wait too") : waits_for)};
   auto created = m_jobs.create(job);
   if (!created) return std::unexpected(created.error());
   if (fits) {

@@ -29,6 +29,7 @@ struct Server::Parts {
         jobs(*store, &aborter), launcher(make_process_launcher(options.runner)), verifier(options.keys),
         scheduler(jobs, *launcher,
                   SchedulerOptions{.max_instances = options.max_instances,
+                                   .machine = options.machine,
                                    .region = options.region,
                                    .account = options.account,
                                    .log = options.log}),

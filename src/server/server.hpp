@@ -14,6 +14,7 @@
 
 #include "aws/credentials_types.hpp"
 #include "job/request.hpp"
+#include "runner/host_resources.hpp"
 #include "server/http_front.hpp"
 #include "server/launcher.hpp"
 #include "util/environment.hpp"
@@ -27,6 +28,7 @@ struct ServerOptions {
   int port = 8080; // 0: a free port
   std::filesystem::path store_root;
   int max_instances = 1;
+  runner::MachineResources machine;   // what the scheduler shares between jobs
   std::vector<aws::Credentials> keys; // the access keys requests may be signed with
   std::string region = "us-east-1";
   std::string account = "000000000000";

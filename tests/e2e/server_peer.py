@@ -59,6 +59,10 @@ class SagerunServer:
             command += ["--access-key", self.access_key, "--secret-key-file", self.secret_file()]
         if self.s3_endpoint:
             command += ["--s3-endpoint-url", self.s3_endpoint]
+        # A machine larger than this one, so that --max-instances alone decides how many jobs run
+        # at once, unless the suite sizes it itself.
+        if not any(arg.startswith("--machine-") for arg in self.extra_args):
+            command += ["--machine-cpus", "64", "--machine-memory-gib", "512"]
         return command + self.extra_args
 
     def secret_file(self):

@@ -19,7 +19,9 @@
 #include "server/sagemaker_api.hpp"
 #include "store/status_writer.hpp"
 #include "test_support.hpp"
+#include "util/files.hpp"
 #include "util/spawn.hpp"
+#include "util/text.hpp"
 
 extern char** environ;
 
@@ -114,14 +116,14 @@ private:
   std::mutex m_mutex;
 };
 
-job::TrainingJobRequest request(const std::string& name, int instances = 1) {
-  return job::parse_request({{"TrainingJobName", name},
-                             {"AlgorithmSpecification", {{"TrainingImage", "img"}, {"TrainingInputMode", "File"}}},
-                             {"RoleArn", "arn:aws:iam::123456789012:role/r"},
-                             {"OutputDataConfig", {{"S3OutputPath", "s3://bkt/out"}}},
-                             {"ResourceConfig",
-                              {{"InstanceType", "ml.m5.large"}, {"InstanceCount", instances}, {"VolumeSizeInGB", 10}}},
-                             {"StoppingCondition", {{"MaxRuntimeInSeconds", 3600}}}})
+job::TrainingJobRequest request(const std::string& name, int instances = 1, const std::string& type = "ml.m5.large") {
+  return job::parse_request(
+             {{"TrainingJobName", name},
+              {"AlgorithmSpecification", {{"TrainingImage", "img"}, {"TrainingInputMode", "File"}}},
+              {"RoleArn", "arn:aws:iam::123456789012:role/r"},
+              {"OutputDataConfig", {{"S3OutputPath", "s3://bkt/out"}}},
+              {"ResourceConfig", {{"InstanceType", type}, {"InstanceCount", instances}, {"VolumeSizeInGB", 10}}},
+              {"StoppingCondition", {{"MaxRuntimeInSeconds", 3600}}}})
       .value();
 }
 
@@ -137,9 +139,15 @@ protected:
     jobs = std::make_unique<jobs::LocalJobs>(*store, nullptr);
   }
 
-  std::unique_ptr<Scheduler> make(int max_instances, std::chrono::milliseconds poll = 5ms) {
-    return std::make_unique<Scheduler>(*jobs, launcher,
-                                       SchedulerOptions{.max_instances = max_instances, .poll = poll, .log = false});
+  std::unique_ptr<Scheduler> make(int max_instances, std::chrono::milliseconds poll = 5ms,
+                                  runner::MachineResources machine = {.cpus = 0, .memory_bytes = 0, .gpus = {}}) {
+    return std::make_unique<Scheduler>(
+        *jobs, launcher,
+        SchedulerOptions{.max_instances = max_instances, .machine = std::move(machine), .poll = poll, .log = false});
+  }
+  std::string gpus_of(const std::string& name) {
+    auto text = util::read_file(store->folder(name).gpus_file());
+    return text ? std::string(util::trim(*text)) : "(none)";
   }
 
   store::JobRow job(const std::string& name) {
@@ -358,6 +366,64 @@ TEST_F(SchedulerTest, TakesTheStoreOverOnStart) {
   launcher.finish(*store, "alive");
   launcher.reap_all("alive"); // what its parent does
   wait_until([&] { return launcher.started_names().back() == "fourth"; });
+}
+
+} // namespace
+} // namespace sagerun::server
+
+namespace sagerun::server {
+namespace {
+
+TEST_F(SchedulerTest, EachGpuJobGetsGpusOfItsOwnNeverAnothersAtCapacity) {
+  auto scheduler = make(8, 5ms, {.cpus = 64, .memory_bytes = int64_t{512} << 30, .gpus = {0, 1, 2}});
+  scheduler->start();
+  ASSERT_TRUE(scheduler->submit(request("g1", 1, "ml.g4dn.xlarge")));   // 1 GPU
+  ASSERT_TRUE(scheduler->submit(request("g2", 1, "ml.g4dn.xlarge")));   // 1 GPU
+  ASSERT_TRUE(scheduler->submit(request("g3", 1, "ml.g4dn.12xlarge"))); // 4 GPUs: at most the 3 there are
+  ASSERT_TRUE(scheduler->submit(request("cpu", 1, "ml.m5.large")));     // none
+  EXPECT_EQ(gpus_of("g1"), "0");
+  EXPECT_EQ(gpus_of("g2"), "1");
+  EXPECT_EQ(secondary("g3"), SecondaryStatus::pending);
+  EXPECT_NE(
+      job("g3").status.transitions.back().message.find("needs 3 GPUs of its own and 1 of this server's 3 are free"),
+      std::string::npos)
+      << job("g3").status.transitions.back().message;
+  EXPECT_EQ(secondary("cpu"), SecondaryStatus::pending) << "first come, first served";
+  launcher.finish(*store, "g1");
+  std::this_thread::sleep_for(30ms);
+  EXPECT_EQ(secondary("g3"), SecondaryStatus::pending) << "GPU 1 is still g2's";
+  launcher.finish(*store, "g2");
+  wait_until([&] { return secondary("g3") == SecondaryStatus::starting; });
+  EXPECT_EQ(gpus_of("g3"), "0,1,2");
+  wait_until([&] { return secondary("cpu") == SecondaryStatus::starting; });
+  EXPECT_EQ(gpus_of("cpu"), "");
+  launcher.finish(*store, "g3");
+  launcher.finish(*store, "cpu");
+  wait_until([&] { return scheduler->instances_in_use() == 0; });
+}
+
+TEST_F(SchedulerTest, CountsCpusAndMemoryOfEachJobsHosts) {
+  // 4 CPUs and 20 GiB: two ml.m5.large (2 vCPUs, 8 GiB) fit, a third waits; a job larger than
+  // the machine runs alone.
+  auto scheduler = make(8, 5ms, {.cpus = 4, .memory_bytes = int64_t{20} << 30, .gpus = {}});
+  scheduler->start();
+  ASSERT_TRUE(scheduler->submit(request("a")));
+  ASSERT_TRUE(scheduler->submit(request("b")));
+  ASSERT_TRUE(scheduler->submit(request("c")));
+  EXPECT_EQ(launcher.started_names(), (std::vector<std::string>{"a", "b"}));
+  EXPECT_NE(job("c").status.transitions.back().message.find("need 2 CPUs and 4 of this server's 4 are in use"),
+            std::string::npos)
+      << job("c").status.transitions.back().message;
+  ASSERT_TRUE(scheduler->submit(request("big", 1, "ml.m5.24xlarge")));
+  launcher.finish(*store, "a");
+  wait_until([&] { return launcher.started_names().size() == 3; });
+  launcher.finish(*store, "b");
+  std::this_thread::sleep_for(30ms);
+  EXPECT_EQ(secondary("big"), SecondaryStatus::pending) << "it takes the whole machine";
+  launcher.finish(*store, "c");
+  wait_until([&] { return secondary("big") == SecondaryStatus::starting; });
+  launcher.finish(*store, "big");
+  wait_until([&] { return scheduler->instances_in_use() == 0; });
 }
 
 } // namespace
