@@ -1,7 +1,10 @@
 #include "runner/live_sync.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <optional>
 
 #include "runner/host_tree.hpp"
 #include "util/settings.hpp"
