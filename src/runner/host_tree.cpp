@@ -62,7 +62,8 @@ fs::path checkpoint_folder(const job::TrainingJobRequest& request, const contrac
 
 Expected<void> write_host_tree(const job::TrainingJobRequest& request, int host_index, const contract::Paths& host,
                                TreeMount mount) {
-  for (const auto& folder : {host.input_config(), host.input_data(), host.model(), host.output_data(), host.code()}) {
+  for (const auto& folder : {host.input_config(), host.input_data(), host.model(), host.output_data(),
+                             host.output_intermediate(), host.code()}) {
     if (auto made = util::make_directories(folder); !made) return made;
   }
   for (const auto& channel : request.channels) {

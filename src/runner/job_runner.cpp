@@ -20,6 +20,7 @@
 #include "runner/address_block.hpp"
 #include "runner/credentials_server.hpp"
 #include "runner/host_tree.hpp"
+#include "runner/live_sync.hpp"
 #include "runner/metrics.hpp"
 #include "runner/outputs.hpp"
 #include "runner/staging.hpp"
@@ -176,7 +177,9 @@ public:
       m_failure = "InternalServerError: " + recorded.error().message;
     m_book.change([](auto& status, double now) { return job::advance(status, SecondaryStatus::downloading, now); });
     if (m_failure.empty() && lay_out_hosts() && stage_inputs() && !m_stops.requested() && start_hosts()) {
+      m_sync->start();
       supervise_hosts();
+      m_sync->stop();
       upload_outputs();
     }
     return finish();
@@ -224,6 +227,7 @@ private:
       return failed("ClientError: HyperParameters: " + staged.error().message);
     if (auto got = download_checkpoints(m_request, m_hosts, m_storage); !got)
       return failed("ClientError: CheckpointConfig: " + got.error().message);
+    m_sync.emplace(m_request, m_hosts, m_storage, sync_period(m_context.env).value_or(k_default_sync_period));
     return true;
   }
 
@@ -362,8 +366,9 @@ private:
       m_upload_failure = "ClientError: uploading the outputs failed: " + uploaded.error().message +
                          util::no_space_note(m_folder.work_folder());
     }
-    if (auto checkpoints = upload_checkpoints(m_request, m_hosts, m_storage); !checkpoints && m_upload_failure.empty())
-      m_upload_failure = "ClientError: uploading the checkpoints failed: " + checkpoints.error().message;
+    // The checkpoints and output/intermediate: what changed since the live sync put it.
+    if (auto synced = m_sync->finish(); !synced && m_upload_failure.empty())
+      m_upload_failure = "ClientError: uploading " + synced.error().message;
   }
 
   job::TrainingJobStatus finish() {
@@ -394,6 +399,7 @@ private:
   JournalObserver m_observer;
   std::unique_ptr<aws::transfer::Manager> m_transfer;
   Storage m_storage;
+  std::optional<LiveSync> m_sync; // set once staged; over m_storage and m_hosts
   std::unique_ptr<Runtime> m_own_runtime;
   Runtime* m_runtime = nullptr;
   std::vector<contract::Paths> m_hosts;
@@ -432,6 +438,8 @@ Expected<void> check_runnable(const job::TrainingJobRequest& request, const util
   if (auto settings = contract::read_train_settings(host_settings_env(env, request)); !settings) {
     return std::unexpected(job::validation_error(settings.error().message, settings.error().kind));
   }
+  if (auto period = sync_period(env); !period)
+    return std::unexpected(job::validation_error(period.error().message, period.error().kind));
   // A launcher that only AWS's own images have (SMDDP, XLA, parameter servers), refused before
   // anything runs rather than by each host.
   util::OrderedJson hyperparameters = util::OrderedJson::object();

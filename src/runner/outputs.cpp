@@ -66,19 +66,6 @@ Expected<OutputPaths> upload_outputs(const job::TrainingJobRequest& request, con
   return paths;
 }
 
-Expected<void> upload_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
-                                  Storage& storage) {
-  if (!request.checkpoint) return {};
-  auto location = parse_location(request.checkpoint->s3_uri, "CheckpointConfig.S3Uri");
-  if (!location) return std::unexpected(location.error());
-  for (const auto& host : hosts) {
-    if (auto put = storage.put_folder(checkpoint_folder(request, host), *location); !put) {
-      return std::unexpected(put.error());
-    }
-  }
-  return {};
-}
-
 Expected<void> download_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                     Storage& storage) {
   if (!request.checkpoint) return {};

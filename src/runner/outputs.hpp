@@ -1,7 +1,8 @@
 #pragma once
 // A job's outputs, where SageMaker puts them: <S3OutputPath>/<job>/output/model.tar.gz (or the
 // model's files under …/output/model/ with CompressionType NONE) and …/output/output.tar.gz,
-// the same for s3:// and file:// locations; checkpoints synced up; the failure file read back.
+// the same for s3:// and file:// locations; checkpoints synced down (live_sync.hpp puts them up);
+// the failure file read back.
 // Several hosts' model/ and output/data/ are merged (algo-1's file wins a clash).
 
 #include <filesystem>
@@ -23,8 +24,6 @@ struct OutputPaths {
 Expected<OutputPaths> upload_outputs(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                      const fs::path& work, Storage& storage);
 
-Expected<void> upload_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
-                                  Storage& storage);
 Expected<void> download_checkpoints(const job::TrainingJobRequest& request, const std::vector<contract::Paths>& hosts,
                                     Storage& storage);
 
