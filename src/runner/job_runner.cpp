@@ -19,6 +19,8 @@
 #include "runner/address_block.hpp"
 #include "runner/credentials_server.hpp"
 #include "runner/host_tree.hpp"
+#include "runner/host_usage.hpp"
+#include "runner/instance_metrics.hpp"
 #include "runner/metrics.hpp"
 #include "runner/outputs.hpp"
 #include "runner/staging.hpp"
@@ -266,7 +268,22 @@ private:
         return stop_started("ClientError: cannot start " + store::host_name(i) + ": " + process.error().message);
       m_runs.push_back(HostRun{std::move(launch), std::move(*process), std::move(*log)});
     }
+    start_instance_metrics();
     return true;
+  }
+
+  // Once every host has started (the sampler holds their launches and processes).
+  void start_instance_metrics() {
+    const auto period = instance_metrics_period(m_context.env).value_or(std::chrono::seconds(5));
+    if (period.count() == 0) return;
+    SamplerOptions options;
+    options.period = period;
+    options.runtime = m_runtime;
+    if (is_gpu_instance_type(m_request.instance_type)) options.nvidia_smi = find_nvidia_smi(m_context.env);
+    std::vector<SampledHost> hosts;
+    for (const auto& run : m_runs)
+      hosts.push_back({&run.launch, &run.process, m_folder.instance_metrics_file(run.launch.index)});
+    m_sampler = InstanceSampler::start(hosts, std::move(options));
   }
 
   bool stop_started(std::string reason) {
@@ -283,6 +300,7 @@ private:
     options.grace = stop_grace(m_context.env, m_request).value_or(std::chrono::seconds(120));
     options.stops = &m_stops;
     m_outcome = supervise(m_runs, *m_runtime, options);
+    if (m_sampler) m_sampler->stop(); // before the containers go
     for (auto& run : m_runs)
       m_runtime->cleanup(run.launch);
     m_book.change([&](auto& status, double now) {
@@ -367,6 +385,7 @@ private:
   std::optional<AddressBlock> m_addresses; // held until the hosts are gone
   std::optional<MetricExtractor> m_metrics;
   std::vector<HostRun> m_runs;
+  std::unique_ptr<InstanceSampler> m_sampler; // after m_runs: it reads them until it stops
   SuperviseResult m_outcome;
   std::string m_failure;        // the job's FailureReason: the first failure
   std::string m_upload_failure; // when nothing failed before the uploads
@@ -398,6 +417,8 @@ Expected<void> check_runnable(const job::TrainingJobRequest& request, const util
   if (auto settings = contract::read_train_settings(host_settings_env(env, request)); !settings) {
     return std::unexpected(job::validation_error(settings.error().message, settings.error().kind));
   }
+  if (auto period = instance_metrics_period(env); !period)
+    return std::unexpected(job::validation_error(period.error().message, period.error().kind));
   // A launcher that only AWS's own images have (SMDDP, XLA, parameter servers), refused before
   // anything runs rather than by each host.
   util::OrderedJson hyperparameters = util::OrderedJson::object();

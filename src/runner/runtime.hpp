@@ -4,8 +4,10 @@
 // /opt/ml). Both give the runner a ChildProcess whose output is the host's log and whose exit
 // status is train's; SIGTERM to it reaches train, which forwards it to the script.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,14 @@ struct HostLaunch {
   // ContainerEntrypoint then ContainerArguments, when the request gives an entrypoint: run
   // instead of `train` (natively under `train --exec`, which supervises it).
   std::vector<std::string> program;
+  // The instance type's memory, for MemoryUtilization; 0 = unknown (this machine's MemTotal).
+  uint64_t memory_limit_bytes = 0;
+};
+
+// What a host has used so far: CPU time over all its processes, and the memory they hold now.
+struct HostUsage {
+  double cpu_seconds = 0;
+  uint64_t memory_bytes = 0;
 };
 
 class Runtime {
@@ -39,6 +49,14 @@ public:
   virtual void kill(const HostLaunch& host, ChildProcess& process) = 0;
   // After the host ended: remove what the runtime left (containers).
   virtual void cleanup(const HostLaunch& host) { (void)host; }
+  // The host's usage now, for its instance metrics (instance_metrics.hpp); nullopt where the
+  // runtime cannot tell (the sampler then reads the host's process tree in /proc). Called from
+  // the sampler's thread while the hosts run: read only what does not change (the launch, the pid).
+  virtual std::optional<HostUsage> usage(const HostLaunch& host, const ChildProcess& process) const {
+    (void)host;
+    (void)process;
+    return std::nullopt;
+  }
 };
 
 struct NativeOptions {
