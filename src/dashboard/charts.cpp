@@ -139,8 +139,8 @@ std::string charts_html(const std::vector<Chart>& charts) {
     const std::string metric = aws::xml::escape(chart.metric);
     const Frame frame = frame_of(chart);
     const bool percent = chart.axis == ChartAxis::percent;
-    out += std::string(percent ? "<figure class=\"chart instance\"" : "<figure class=\"chart\"") +
-           " data-metric=\"" + metric + "\"><figcaption>" + metric + (percent ? " (%)" : "") + "</figcaption>";
+    out += std::string(percent ? "<figure class=\"chart instance\"" : "<figure class=\"chart\"") + " data-metric=\"" +
+           metric + "\"><figcaption>" + metric + (percent ? " (%)" : "") + "</figcaption>";
     out += "<svg role=\"img\" viewBox=\"0 0 " + coordinate(k_width) + " " + coordinate(k_height) + "\" aria-label=\"" +
            metric + " over time, per host\">";
     axes(out, frame, chart.axis);

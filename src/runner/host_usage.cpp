@@ -196,7 +196,8 @@ std::optional<GpuUsage> query_gpus(const fs::path& nvidia_smi, std::chrono::mill
   constexpr size_t k_most = 64 * 1024; // a line per GPU: far less
   std::string text;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return std::nullopt; // hung: the guard kills and reaps it
     pollfd wait{child->output_fd(), POLLIN, 0};
     if (::poll(&wait, 1, static_cast<int>(left.count())) < 0 && errno != EINTR) return std::nullopt;

@@ -30,10 +30,10 @@ struct InstanceSampler::Host {
   const HostLaunch* launch = nullptr;
   const ChildProcess* process = nullptr;
   store::MetricWriter writer;
-  uint64_t start_ticks = 0;         // the host's process when sampling began: a pid reused later is not it
-  std::optional<UsageAt> last;      // the previous reading, for CPUUtilization
-  bool ended = false;               // its process is gone: nothing more to sample
-  size_t lost_reported = 0;         // points that could not be written, already told
+  uint64_t start_ticks = 0;    // the host's process when sampling began: a pid reused later is not it
+  std::optional<UsageAt> last; // the previous reading, for CPUUtilization
+  bool ended = false;          // its process is gone: nothing more to sample
+  size_t lost_reported = 0;    // points that could not be written, already told
 };
 
 Expected<std::chrono::seconds> instance_metrics_period(const util::EnvMap& env) {
@@ -44,8 +44,7 @@ Expected<std::chrono::seconds> instance_metrics_period(const util::EnvMap& env) 
 
 InstanceSampler::InstanceSampler(SamplerOptions options) : m_options(std::move(options)) {}
 
-std::unique_ptr<InstanceSampler> InstanceSampler::start(const std::vector<SampledHost>& hosts,
-                                                        SamplerOptions options) {
+std::unique_ptr<InstanceSampler> InstanceSampler::start(const std::vector<SampledHost>& hosts, SamplerOptions options) {
   std::unique_ptr<InstanceSampler> sampler(new InstanceSampler(std::move(options)));
   const std::vector<std::string> names(k_instance_metrics.begin(), k_instance_metrics.end());
   for (const auto& host : hosts) {
@@ -111,8 +110,8 @@ void InstanceSampler::run() {
 }
 
 void InstanceSampler::sample(Host& host, double steady_seconds, int64_t epoch_ms) {
-  std::optional<HostUsage> usage = m_options.runtime ? m_options.runtime->usage(*host.launch, *host.process)
-                                                     : std::nullopt;
+  std::optional<HostUsage> usage =
+      m_options.runtime ? m_options.runtime->usage(*host.launch, *host.process) : std::nullopt;
   if (!usage) {
     const pid_t pid = host.process->pid();
     const auto stat = read_process_stat(pid);

@@ -163,12 +163,10 @@ TEST_F(CloudWatch, InstanceMetricsOfAJobWithoutDefinitionsAreListedAndRead) {
   ])"));
   auto request = statistics_request("job-plain/algo-1", 60, k_base, k_base + 3600);
   request["MetricName"] = "CPUUtilization";
-  EXPECT_EQ(ok("GetMetricStatistics", request)["Datapoints"],
-            json::array({{{"Timestamp", k_base},
-                          {"SampleCount", 2.0},
-                          {"Average", 100.0},
-                          {"Maximum", 150.0},
-                          {"Unit", "None"}}}));
+  EXPECT_EQ(
+      ok("GetMetricStatistics", request)["Datapoints"],
+      json::array(
+          {{{"Timestamp", k_base}, {"SampleCount", 2.0}, {"Average", 100.0}, {"Maximum", 150.0}, {"Unit", "None"}}}));
   // A job that never ran is not read at all (nor listed), whatever its folder holds.
   store::JobRow row;
   row.name = "never-ran";
