@@ -281,6 +281,7 @@ private:
     options.runtime = m_runtime;
     if (is_gpu_instance_type(m_request.instance_type)) options.nvidia_smi = find_nvidia_smi(m_context.env);
     std::vector<SampledHost> hosts;
+    hosts.reserve(m_runs.size());
     for (const auto& run : m_runs)
       hosts.push_back({&run.launch, &run.process, m_folder.instance_metrics_file(run.launch.index)});
     m_sampler = InstanceSampler::start(hosts, std::move(options));
