@@ -1,5 +1,7 @@
 // sagerun metrics JOB: the job's metrics over time, as its hosts' output gave them
-// (MetricDefinitions): for each host and metric, every value with the time its line arrived.
+// (MetricDefinitions): for each host and metric, every value with the time its line arrived;
+// then, always, each host's instance metrics (CPUUtilization, MemoryUtilization, DiskUtilization,
+// GPU ones where given), as SageMaker's CloudWatch lists both under the host.
 // Text for people; --output json: {"TrainingJobName", "Metrics": [{"Host", "MetricName",
 // "Timestamps", "Values"}]}, timestamps as epoch seconds. This machine's jobs (their series), or
 // with --remote / --endpoint-url / AWS_ENDPOINT_URL_SAGEMAKER the job's CloudWatch metrics (the

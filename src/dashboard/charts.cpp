@@ -75,10 +75,12 @@ Frame frame_of(const Chart& chart) {
     }
   }
   if (t_low > t_high) return {};
+  // Summed over cores or GPUs a percent goes past 100: the axis then grows to hold it.
+  if (chart.axis == ChartAxis::percent) return {widened(t_low, t_high), {0, std::max(100.0, v_high)}};
   return {widened(t_low, t_high), widened(v_low, v_high)};
 }
 
-void axes(std::string& out, const Frame& frame) {
+void axes(std::string& out, const Frame& frame, ChartAxis axis) {
   const double bottom = k_height - k_bottom;
   out += "<g class=\"axes\"><line x1=\"" + coordinate(k_left) + "\" y1=\"" + coordinate(k_top) + "\" x2=\"" +
          coordinate(k_left) + "\" y2=\"" + coordinate(bottom) + "\"/><line x1=\"" + coordinate(k_left) + "\" y1=\"" +
@@ -89,7 +91,7 @@ void axes(std::string& out, const Frame& frame) {
     out += "<line class=\"grid\" x1=\"" + coordinate(k_left) + "\" y1=\"" + coordinate(y) + "\" x2=\"" +
            coordinate(k_width - k_right) + "\" y2=\"" + coordinate(y) + "\"/>";
     out += "<text x=\"" + coordinate(k_left - 6) + "\" y=\"" + coordinate(y + 4) + "\" text-anchor=\"end\">" +
-           number(value) + "</text>";
+           number(value) + (axis == ChartAxis::percent ? "%" : "") + "</text>";
   }
   for (int i = 0; i <= 2; ++i) {
     const double time = frame.time.low + frame.time.span() * i / 2;
@@ -136,10 +138,12 @@ std::string charts_html(const std::vector<Chart>& charts) {
   for (const auto& chart : charts) {
     const std::string metric = aws::xml::escape(chart.metric);
     const Frame frame = frame_of(chart);
-    out += "<figure class=\"chart\" data-metric=\"" + metric + "\"><figcaption>" + metric + "</figcaption>";
+    const bool percent = chart.axis == ChartAxis::percent;
+    out += std::string(percent ? "<figure class=\"chart instance\"" : "<figure class=\"chart\"") + " data-metric=\"" +
+           metric + "\"><figcaption>" + metric + (percent ? " (%)" : "") + "</figcaption>";
     out += "<svg role=\"img\" viewBox=\"0 0 " + coordinate(k_width) + " " + coordinate(k_height) + "\" aria-label=\"" +
            metric + " over time, per host\">";
-    axes(out, frame);
+    axes(out, frame, chart.axis);
     for (size_t i = 0; i < chart.lines.size(); ++i)
       line_of(out, frame, chart.lines[i], k_colours[i % k_colours.size()]);
     out += "</svg><ul class=\"legend\">";

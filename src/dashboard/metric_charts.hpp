@@ -1,5 +1,6 @@
 #pragma once
-// The store's metric series as the dashboard's charts: one per metric, a line per host.
+// The store's metric series as the dashboard's charts: one per metric, a line per host; the job's
+// own metrics first, then its instance metrics (on a percent axis).
 
 #include <vector>
 

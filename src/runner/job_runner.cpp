@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,8 @@
 #include "runner/credentials_server.hpp"
 #include "runner/host_tree.hpp"
 #include "runner/live_sync.hpp"
+#include "runner/host_usage.hpp"
+#include "runner/instance_metrics.hpp"
 #include "runner/metrics.hpp"
 #include "runner/outputs.hpp"
 #include "runner/staging.hpp"
@@ -284,6 +287,7 @@ private:
         return stop_started("ClientError: cannot start " + store::host_name(i) + ": " + process.error().message);
       m_runs.push_back(HostRun{std::move(launch), std::move(*process), std::move(*log)});
     }
+    start_instance_metrics();
     return true;
   }
 
@@ -300,6 +304,21 @@ private:
     return plan.hosts;
   }
 
+  // Once every host has started (the sampler holds their launches and processes).
+  void start_instance_metrics() {
+    const auto period = instance_metrics_period(m_context.env).value_or(std::chrono::seconds(5));
+    if (period.count() == 0) return;
+    SamplerOptions options;
+    options.period = period;
+    options.runtime = m_runtime;
+    if (std::ranges::any_of(m_runs, [](const HostRun& run) { return !run.launch.resources.gpus.empty(); })) options.nvidia_smi = find_nvidia_smi(m_context.env);
+    std::vector<SampledHost> hosts;
+    hosts.reserve(m_runs.size());
+    for (const auto& run : m_runs)
+      hosts.push_back({&run.launch, &run.process, m_folder.instance_metrics_file(run.launch.index)});
+    m_sampler = InstanceSampler::start(hosts, std::move(options));
+  }
+
   bool stop_started(std::string reason) {
     for (auto& run : m_runs)
       m_runtime->kill(run.launch, run.process);
@@ -314,6 +333,7 @@ private:
     options.grace = stop_grace(m_context.env, m_request).value_or(std::chrono::seconds(120));
     options.stops = &m_stops;
     m_outcome = supervise(m_runs, *m_runtime, options);
+    if (m_sampler) m_sampler->stop(); // before the containers go
     std::vector<std::optional<OutOfMemory>> out_of_memory;
     for (auto& run : m_runs) {
       out_of_memory.push_back(m_runtime->out_of_memory(run.launch));
@@ -407,6 +427,7 @@ private:
   std::optional<AddressBlock> m_addresses; // held until the hosts are gone
   std::optional<MetricExtractor> m_metrics;
   std::vector<HostRun> m_runs;
+  std::unique_ptr<InstanceSampler> m_sampler; // after m_runs: it reads them until it stops
   SuperviseResult m_outcome;
   std::string m_failure;        // the job's FailureReason: the first failure
   std::string m_upload_failure; // when nothing failed before the uploads
@@ -439,6 +460,8 @@ Expected<void> check_runnable(const job::TrainingJobRequest& request, const util
     return std::unexpected(job::validation_error(settings.error().message, settings.error().kind));
   }
   if (auto period = sync_period(env); !period)
+    return std::unexpected(job::validation_error(period.error().message, period.error().kind));
+  if (auto period = instance_metrics_period(env); !period)
     return std::unexpected(job::validation_error(period.error().message, period.error().kind));
   // A launcher that only AWS's own images have (SMDDP, XLA, parameter servers), refused before
   // anything runs rather than by each host.

@@ -4,6 +4,7 @@
 // /opt/ml). Both give the runner a ChildProcess whose output is the host's log and whose exit
 // status is train's; SIGTERM to it reaches train, which forwards it to the script.
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -40,6 +41,7 @@ struct OutOfMemory {
   int64_t peak_bytes = 0;
 };
 
+// What a host has used so far: CPU time over all its processes, and the memory they hold now.
 struct HostUsage {
   double cpu_seconds = 0;
   uint64_t memory_bytes = 0;
@@ -59,7 +61,9 @@ public:
     (void)host;
     return std::nullopt;
   }
-  // While it runs: its CPU time and memory, where the runtime can tell.
+  // The host's usage now, for its instance metrics (instance_metrics.hpp); nullopt where the
+  // runtime cannot tell (the sampler then reads the host's process tree in /proc). Called from
+  // the sampler's thread while the hosts run: read only what does not change (the launch, the pid).
   virtual std::optional<HostUsage> usage(const HostLaunch& host, const ChildProcess& process) const {
     (void)host;
     (void)process;

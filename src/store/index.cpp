@@ -44,10 +44,13 @@ CREATE INDEX IF NOT EXISTS jobs_by_creation ON jobs (creation_time, name);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, creation_time, name);
 CREATE INDEX IF NOT EXISTS jobs_by_status_name ON jobs (status, name);
 CREATE INDEX IF NOT EXISTS jobs_active ON jobs (sequence) WHERE status IN ('InProgress', 'Stopping');
--- The jobs that define metrics, for the metrics API's listings (a stored request has the member
--- only when it holds definitions). Built once over an older store's rows when it first opens.
-CREATE INDEX IF NOT EXISTS requests_with_metrics ON requests (sequence)
-  WHERE json_extract(request, '$.AlgorithmSpecification.MetricDefinitions') IS NOT NULL;
+-- The jobs that ran (the runner sets TrainingStartTime as the hosts start), for the metrics API's
+-- listings: each has its hosts' instance metrics, and a job's own metrics come only from hosts
+-- that ran. Built once over an older store's rows when it first opens; it replaces the index of
+-- the jobs with MetricDefinitions, which missed the instance metrics of every other job.
+CREATE INDEX IF NOT EXISTS jobs_that_ran ON jobs (sequence)
+  WHERE json_extract(status_json, '$.TrainingStartTime') IS NOT NULL;
+DROP INDEX IF EXISTS requests_with_metrics;
 )sql";
 
 constexpr std::string_view k_columns =
@@ -327,10 +330,9 @@ Expected<std::vector<LogSource>> Index::log_sources(const std::string& prefix) {
 Expected<std::vector<MetricSource>> Index::metric_sources(int64_t after_sequence, size_t limit) {
   std::lock_guard lock(m_mutex);
   // The WHERE term is the partial index's own, so SQLite reads that index.
-  auto select = m_db.prepare("SELECT jobs.sequence, jobs.name, jobs.instances FROM requests "
-                             "JOIN jobs ON jobs.sequence = requests.sequence "
-                             "WHERE json_extract(requests.request, '$.AlgorithmSpecification.MetricDefinitions') "
-                             "IS NOT NULL AND requests.sequence > ?1 ORDER BY requests.sequence LIMIT ?2");
+  auto select = m_db.prepare("SELECT sequence, name, instances FROM jobs "
+                             "WHERE json_extract(status_json, '$.TrainingStartTime') IS NOT NULL "
+                             "AND sequence > ?1 ORDER BY sequence LIMIT ?2");
   if (!select) return std::unexpected(select.error());
   select->bind(1, after_sequence);
   select->bind(2, static_cast<int64_t>(limit));

@@ -64,7 +64,7 @@ struct LogSource {
   int instances = 1;
 };
 
-// A job that defines metrics (MetricDefinitions): what the metrics API lists.
+// A job that ran (its hosts started): what the metrics API lists.
 struct MetricSource {
   int64_t sequence = 0; // creation order
   std::string name;
@@ -129,9 +129,9 @@ public:
   Expected<void> request_stop(const std::string& name);
   // The jobs whose names start with `prefix` (case as given), by name.
   Expected<std::vector<LogSource>> log_sources(const std::string& prefix);
-  // Up to `limit` jobs with MetricDefinitions created after `after_sequence`, in creation order,
-  // read from a partial index of those jobs alone: a page costs O(page) however many jobs
-  // define none.
+  // Up to `limit` jobs that ran (TrainingStartTime set) created after `after_sequence`, in
+  // creation order, read from a partial index of those jobs alone: a page costs O(page) however
+  // many jobs never ran.
   Expected<std::vector<MetricSource>> metric_sources(int64_t after_sequence, size_t limit);
   Expected<void> remove(const std::string& name);
 

@@ -40,6 +40,10 @@ fs::path JobFolder::metrics_file(int host_index) const {
   return path() / "metrics" / (host_name(host_index) + ".points");
 }
 
+fs::path JobFolder::instance_metrics_file(int host_index) const {
+  return path() / "metrics" / (host_name(host_index) + ".instance.points");
+}
+
 Expected<void> JobFolder::create() const {
   if (auto made = util::make_directories(m_root / "jobs"); !made) return made;
   if (::mkdir(path().c_str(), 0755) != 0) {

@@ -11,6 +11,7 @@
 //     logs/algo-N.log  each host's output, byte for byte
 //     logs/algo-N.times   when each part of it arrived (log_events.hpp)
 //     metrics/algo-N.points  each host's metric values over time (metric_series.hpp)
+//     metrics/algo-N.instance.points  its instance metrics: CPU, memory, disk, GPU (the same format)
 //     work/            scratch space for packing outputs
 // The request and the status live in the store's index (index.hpp), not here.
 
@@ -46,6 +47,7 @@ public:
   fs::path log_file(int host_index) const;
   fs::path times_file(int host_index) const;
   fs::path metrics_file(int host_index) const;
+  fs::path instance_metrics_file(int host_index) const;
 
   // Makes the folder and its parts, with the reserve. The name must be new: an existing folder
   // is refused (ResourceInUse).

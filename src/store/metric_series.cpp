@@ -63,23 +63,20 @@ Expected<std::optional<PointsHeader>> parse_points_header(std::string_view bytes
                         "'); a newer sagerun wrote it?");
 }
 
-} // namespace
-
-Expected<std::vector<MetricSeries>> read_host_metric_series(const JobFolder& folder, int host_index) {
-  const auto file = folder.metrics_file(host_index);
-  std::vector<MetricSeries> out;
+// Appends the series of one points file with at least one point to `out`.
+Expected<void> read_points_file(const fs::path& file, int host_index, SeriesKind kind, std::vector<MetricSeries>& out) {
   auto bytes = util::read_file(file);
   if (!bytes) {
-    if (!util::is_file(file)) return out; // not started, or no MetricDefinitions
+    if (!util::is_file(file)) return {}; // not started, or no MetricDefinitions
     return std::unexpected(bytes.error());
   }
   auto header = parse_points_header(*bytes, file);
   if (!header) return std::unexpected(header.error());
-  if (!*header) return out;
+  if (!*header) return {};
   const auto& names = (*header)->names;
   std::vector<MetricSeries> series(names.size());
   for (size_t i = 0; i < names.size(); ++i)
-    series[i] = MetricSeries{names[i], host_index, {}};
+    series[i] = MetricSeries{names[i], host_index, {}, kind};
   const std::string_view points = std::string_view(*bytes).substr((*header)->points_at);
   const size_t whole = points.size() / k_metric_point_bytes; // a part after them is being written
   for (size_t i = 0; i < whole; ++i) {
@@ -96,6 +93,19 @@ Expected<std::vector<MetricSeries>> read_host_metric_series(const JobFolder& fol
     if (!std::ranges::is_sorted(one.points, {}, &MetricPoint::timestamp))
       std::ranges::stable_sort(one.points, {}, &MetricPoint::timestamp);
     out.push_back(std::move(one));
+  }
+  return {};
+}
+
+} // namespace
+
+Expected<std::vector<MetricSeries>> read_host_metric_series(const JobFolder& folder, int host_index) {
+  std::vector<MetricSeries> out;
+  if (auto read = read_points_file(folder.metrics_file(host_index), host_index, SeriesKind::job, out); !read)
+    return std::unexpected(read.error());
+  if (auto read = read_points_file(folder.instance_metrics_file(host_index), host_index, SeriesKind::instance, out);
+      !read) {
+    return std::unexpected(read.error());
   }
   return out;
 }

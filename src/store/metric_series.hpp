@@ -2,7 +2,9 @@
 // A job's metrics over time, as SageMaker publishes them to CloudWatch: every value a host's
 // output gave a MetricDefinition, with the time its line arrived, one file per host
 // (metrics/algo-N.points, job_folder.hpp), written by the runner as the lines arrive and read by
-// anyone at any moment (the API server, the dashboard, `sagerun metrics`).
+// anyone at any moment (the API server, the dashboard, `sagerun metrics`). Beside it, the host's
+// instance metrics (metrics/algo-N.instance.points: CPU, memory, disk, GPU, sampled by the
+// runner's instance_metrics), in the same format; readers get both, the job's first.
 //
 // The file, little-endian:
 //   "sagerun metrics 1\n"                       the format and its version
@@ -29,17 +31,22 @@ struct MetricPoint {
   double value = 0;
 };
 
+// A job's own metric (MetricDefinitions over its output) or one the runner sampled of its host.
+enum class SeriesKind { job, instance };
+
 struct MetricSeries {
   std::string metric;
   int host_index = 0;
   std::vector<MetricPoint> points; // in time order
+  SeriesKind kind = SeriesKind::job;
 };
 
-// Every series of the job, by host then metric (MetricDefinitions order where known, else first
-// seen); empty when none yet. A host without a file (not started, no MetricDefinitions) has none.
+// Every series of the job, by host then metric (the job's own in MetricDefinitions order, then
+// the instance metrics); empty when none yet. A host without files (not started) has none.
 Expected<std::vector<MetricSeries>> read_metric_series(const JobFolder& folder, int instances);
 
-// One host's series (its metrics with at least one point), in MetricDefinitions order.
+// One host's series (its metrics with at least one point): the job's own in MetricDefinitions
+// order, then its instance metrics.
 Expected<std::vector<MetricSeries>> read_host_metric_series(const JobFolder& folder, int host_index);
 
 // The runner's side, one per host.

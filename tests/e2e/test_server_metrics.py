@@ -70,7 +70,10 @@ class ServerMetrics(unittest.TestCase):
         os.makedirs(os.path.join(cls.work, "input", "script"))
         with open(os.path.join(cls.work, "input", "script", "train.py"), "w") as f:
             f.write(SCRIPT)
-        cls.server = SagerunServer(env=aws_env("http://127.0.0.1:1"), extra_args=["--allow-local-uris"]).start()
+        # Without instance metrics (test_instance_metrics has them): the listings here are exact.
+        env = aws_env("http://127.0.0.1:1")
+        env["SAGERUN_INSTANCE_METRICS_SECONDS"] = "0"
+        cls.server = SagerunServer(env=env, extra_args=["--allow-local-uris"]).start()
         sm = cls.server.client("sagemaker")
         cls.job = "metrics-job"
         sm.create_training_job(
@@ -108,7 +111,8 @@ class ServerMetrics(unittest.TestCase):
     @classmethod
     def sagerun_env(cls):
         env = aws_env("http://127.0.0.1:1")
-        env.update(SAGERUN_HOME=cls.server.state_dir, SAGERUN_PYTHON="/usr/bin/python3")
+        env.update(SAGERUN_HOME=cls.server.state_dir, SAGERUN_PYTHON="/usr/bin/python3",
+                   SAGERUN_INSTANCE_METRICS_SECONDS="0")
         return env
 
     @classmethod

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "dashboard/assets.hpp"
+#include "dashboard/metric_charts.hpp"
 #include "util/utc_time.hpp"
 
 namespace sagerun::dashboard {
@@ -31,6 +32,29 @@ TEST(DashboardCharts, AFigurePerMetricALinePerHostAMarkAndARowPerPoint) {
   EXPECT_NE(html.find("algo-2: 2 points"), std::string::npos);
   EXPECT_NE(html.find("algo-1: 1 point<"), std::string::npos);
   EXPECT_EQ(count(html, "style="), 0u); // the page's policy allows no inline style
+}
+
+TEST(DashboardCharts, InstanceMetricsOnAPercentAxisAfterTheJobsOwn) {
+  const std::vector<store::MetricSeries> series{
+      {"loss", 0, {{100, 1.0}}, store::SeriesKind::job},
+      {"CPUUtilization", 0, {{100, 150.0}, {101, 180.0}}, store::SeriesKind::instance},
+      {"loss", 1, {{100, 2.0}}, store::SeriesKind::job},
+      {"CPUUtilization", 1, {{100, 20.0}}, store::SeriesKind::instance},
+      {"MemoryUtilization", 1, {{100, 5.0}}, store::SeriesKind::instance}};
+  const auto charts = charts_of(series);
+  ASSERT_EQ(charts.size(), 3u);
+  EXPECT_EQ(charts[0].metric, "loss");
+  EXPECT_EQ(charts[0].axis, ChartAxis::values);
+  EXPECT_EQ(charts[1].metric, "CPUUtilization");
+  EXPECT_EQ(charts[1].axis, ChartAxis::percent);
+  EXPECT_EQ(charts[1].lines.size(), 2u);
+  const std::string html = charts_html(charts);
+  EXPECT_EQ(count(html, "<figure class=\"chart instance\""), 2u);
+  EXPECT_NE(html.find("CPUUtilization (%)</figcaption>"), std::string::npos);
+  // From 0 to the largest value where a percent passes 100 (two cores), else to 100.
+  EXPECT_NE(html.find(">0%</text>"), std::string::npos);
+  EXPECT_NE(html.find(">180%</text>"), std::string::npos);
+  EXPECT_NE(html.find(">100%</text>"), std::string::npos);
 }
 
 TEST(DashboardCharts, EscapesWhatTheJobNamed) {

@@ -1,5 +1,5 @@
-// The CloudWatch metrics operations over a store: ListMetrics (filters, paging, only jobs with
-// metrics), GetMetricStatistics (periods, statistics, the service's checks and messages) and
+// The CloudWatch metrics operations over a store: ListMetrics (filters, paging, only jobs that
+// ran, instance metrics too), GetMetricStatistics (periods, statistics, the service's checks and messages) and
 // GetMetricData (stats, order, MaxDatapoints paging, refusals).
 
 #include "server/cloudwatch_api.hpp"
@@ -57,6 +57,7 @@ protected:
       row.request["AlgorithmSpecification"]["MetricDefinitions"].push_back({{"Name", metric}, {"Regex", "x=(.*)"}});
     row.instances = instances;
     row.status = job::new_status(name, "arn:" + name, k_base);
+    row.status.training_start_time = k_base; // it ran: ListMetrics reads its files
     ASSERT_TRUE(store->index().insert(row));
     ASSERT_TRUE(store->folder(name).create());
   }
@@ -145,6 +146,39 @@ TEST_F(CloudWatch, ListMetricsPagesFiveHundredAtATime) {
   EXPECT_EQ(seen[754], "job-many/algo-3 m249");
   EXPECT_EQ(seen[1004], "job-many m249");
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 1005u);
+}
+
+TEST_F(CloudWatch, InstanceMetricsOfAJobWithoutDefinitionsAreListedAndRead) {
+  add_job("job-plain", 1, {});
+  auto writer = store::MetricWriter::create(store->folder("job-plain").instance_metrics_file(0),
+                                            {"CPUUtilization", "MemoryUtilization"});
+  ASSERT_TRUE(writer);
+  writer->append(0, ms(k_base + 5), 150);
+  writer->append(0, ms(k_base + 10), 50);
+  writer->append(1, ms(k_base + 5), 12.5);
+  const auto listed = ok("ListMetrics", {{"MetricName", "CPUUtilization"}})["Metrics"];
+  EXPECT_EQ(listed, json::parse(R"([
+    {"Namespace": "/aws/sagemaker/TrainingJobs", "MetricName": "CPUUtilization", "Dimensions": [{"Name": "Host", "Value": "job-plain/algo-1"}]},
+    {"Namespace": "/aws/sagemaker/TrainingJobs", "MetricName": "CPUUtilization", "Dimensions": [{"Name": "TrainingJobName", "Value": "job-plain"}]}
+  ])"));
+  auto request = statistics_request("job-plain/algo-1", 60, k_base, k_base + 3600);
+  request["MetricName"] = "CPUUtilization";
+  EXPECT_EQ(
+      ok("GetMetricStatistics", request)["Datapoints"],
+      json::array(
+          {{{"Timestamp", k_base}, {"SampleCount", 2.0}, {"Average", 100.0}, {"Maximum", 150.0}, {"Unit", "None"}}}));
+  // A job that never ran is not read at all (nor listed), whatever its folder holds.
+  store::JobRow row;
+  row.name = "never-ran";
+  row.request = {{"TrainingJobName", row.name}, {"AlgorithmSpecification", {{"TrainingInputMode", "File"}}}};
+  row.status = job::new_status(row.name, "arn:never-ran", k_base);
+  ASSERT_TRUE(store->index().insert(row));
+  auto sources = store->index().metric_sources(0, 100);
+  ASSERT_TRUE(sources);
+  std::vector<std::string> names;
+  for (const auto& source : *sources)
+    names.push_back(source.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"no-metrics", "job-a", "job-b", "job-plain"}));
 }
 
 TEST_F(CloudWatch, TheJobsMetricHoldsEveryHostsPoints) {

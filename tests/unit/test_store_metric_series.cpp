@@ -55,6 +55,32 @@ TEST_F(MetricSeriesTest, ByHostThenMetricInDefinitionOrder) {
   EXPECT_EQ(series[2].points.at(0).value, -1e-300); // bit for bit
 }
 
+TEST_F(MetricSeriesTest, InstanceMetricsComeAfterTheJobsOwnAndSayTheirKind) {
+  auto own = writer(0, {"loss"});
+  auto instance = MetricWriter::create(folder.instance_metrics_file(0), {"CPUUtilization", "MemoryUtilization"});
+  ASSERT_TRUE(instance) << instance.error().message;
+  EXPECT_TRUE(instance->append(0, 1700000000000, 187.5));
+  EXPECT_TRUE(own.append(0, 1700000000500, 0.5));
+  EXPECT_TRUE(instance->append(1, 1700000001000, 12.25));
+  // A host of instance metrics alone (a job without MetricDefinitions) has them too.
+  auto other = MetricWriter::create(folder.instance_metrics_file(1), {"CPUUtilization"});
+  ASSERT_TRUE(other);
+  EXPECT_TRUE(other->append(0, 1700000002000, 99));
+  const auto series = read(2);
+  ASSERT_EQ(series.size(), 4u);
+  EXPECT_EQ(series[0].metric, "loss");
+  EXPECT_EQ(series[0].kind, SeriesKind::job);
+  EXPECT_EQ(series[1].metric, "CPUUtilization");
+  EXPECT_EQ(series[1].kind, SeriesKind::instance);
+  EXPECT_DOUBLE_EQ(series[1].points.at(0).value, 187.5);
+  EXPECT_DOUBLE_EQ(series[1].points.at(0).timestamp, 1700000000.0);
+  EXPECT_EQ(series[2].metric, "MemoryUtilization");
+  EXPECT_DOUBLE_EQ(series[2].points.at(0).value, 12.25);
+  EXPECT_EQ(series[3].host_index, 1);
+  EXPECT_EQ(series[3].kind, SeriesKind::instance);
+  EXPECT_EQ(folder.instance_metrics_file(1).filename(), "algo-2.instance.points");
+}
+
 TEST_F(MetricSeriesTest, NothingYetIsEmpty) {
   EXPECT_TRUE(read(2).empty()); // no files
   auto only = writer(0, {"loss"});
