@@ -128,6 +128,16 @@ Expected<void> LocalJobs::stop(const std::string& name) {
   }
 }
 
+Expected<store::RemovedJob> LocalJobs::remove(const std::string& name) {
+  (void)find(name); // a dead runner's job ends first (reconciled), and is then deleted as any ended job
+  return store::remove_ended_job(m_store, name);
+}
+
+Expected<std::vector<std::string>> LocalJobs::ended_before(double cutoff) {
+  reconcile_all();
+  return m_store.index().ended_before(cutoff);
+}
+
 Expected<std::vector<job::Tag>> LocalJobs::tags(const std::string& arn) { return m_store.index().tags(arn); }
 
 Expected<std::vector<job::Tag>> LocalJobs::add_tags(const std::string& arn, const std::vector<job::Tag>& tags) {
