@@ -1,8 +1,9 @@
 """Keeping the store tidy: `sagerun rm` deletes ended jobs entirely (gone from `sagerun list`, their
 folders gone) and refuses a running one, which runs on and completes; `sagerun prune --older-than
 DAYS` deletes the old ended jobs, keeps the recent ones and the running ones, and `--dry-run` deletes
-nothing; the server's DeleteTrainingJob (boto3, the AWS CLI v2, `sagerun rm --endpoint-url`) deletes
-an ended job, answers ResourceNotFound for an unknown one and ResourceInUse for a running one.
+nothing; the server's DeleteTrainingJob (boto3, `sagerun rm --endpoint-url`, and the AWS CLI: v2
+where it knows the operation, else v1) deletes an ended job, answers ResourceNotFound for an unknown
+one and ResourceInUse for a running one.
 """
 import json
 import os
@@ -211,16 +212,21 @@ class StoreTidy(unittest.TestCase):
         remote = self.sagerun("rm", "served-busy", "--endpoint-url", server.endpoint, env=aws_env(server.endpoint))
         self.assertEqual(remote.returncode, 0, remote.stderr)
         self.assertEqual(remote.stdout, b"deleted served-busy\n")
-        if cli_v2_available():
-            deleted = aws_cli(2, ["sagemaker", "delete-training-job", "--training-job-name", "by-cli"],
+        # Debian 12's AWS CLI v2 (2.9) predates DeleteTrainingJob: then the AWS CLI v1 of the machine's Python.
+        version = 2 if cli_v2_available() else 1
+        deleted = aws_cli(version, ["sagemaker", "delete-training-job", "--training-job-name", "by-cli"],
+                          server.endpoint)
+        if version == 2 and b"Invalid choice: 'delete-training-job'" in deleted.stderr:
+            version = 1
+            deleted = aws_cli(version, ["sagemaker", "delete-training-job", "--training-job-name", "by-cli"],
                               server.endpoint)
-            self.assertEqual(deleted.returncode, 0, deleted.stderr)
-            again = aws_cli(2, ["sagemaker", "delete-training-job", "--training-job-name", "by-cli"],
-                            server.endpoint)
-            self.assertEqual(again.returncode, 254)
-            self.assertIn(b"(ResourceNotFound) when calling the DeleteTrainingJob operation", again.stderr)
-        else:
-            sm.delete_training_job(TrainingJobName="by-cli")
+        self.assertEqual(deleted.returncode, 0, (version, deleted.stderr))
+        self.assertEqual(deleted.stdout.strip(), b"")
+        again = aws_cli(version, ["sagemaker", "delete-training-job", "--training-job-name", "by-cli"],
+                        server.endpoint)
+        self.assertNotEqual(again.returncode, 0)
+        self.assertIn(b"An error occurred (ResourceNotFound) when calling the DeleteTrainingJob operation: Training "
+                      b"job by-cli does not exist.", again.stderr)
         self.assertEqual(sm.list_training_jobs()["TrainingJobSummaries"], [])
 
 
