@@ -129,7 +129,8 @@ Expected<void> LocalJobs::stop(const std::string& name) {
 }
 
 Expected<store::RemovedJob> LocalJobs::remove(const std::string& name) {
-  (void)find(name); // a dead runner's job ends first (reconciled), and is then deleted as any ended job
+  // A job whose runner is gone ends first (reconciled, as any reader does), then goes as any ended job.
+  if (auto row = find(name); !row) return std::unexpected(job::training_job_not_found(name));
   return store::remove_ended_job(m_store, name);
 }
 
