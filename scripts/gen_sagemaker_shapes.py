@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates src/job/sagemaker_shapes.inc: the input shape trees of the SageMaker operations the
-server checks (CreateTrainingJob, AddTags, DeleteTags, ListTags) from botocore's SageMaker model, for
-the validator (src/job/validate.cpp). Run by hand when botocore's model moves on; the output is
+server checks (CreateTrainingJob, AddTags, DeleteTags, ListTags, DeleteTrainingJob) from botocore's
+SageMaker model, for the validator (src/job/validate.cpp). Run by hand when botocore's model moves on; the output is
 committed:
 
     python3 scripts/gen_sagemaker_shapes.py > src/job/sagemaker_shapes.inc
@@ -38,7 +38,7 @@ import unicodedata
 import botocore.loaders
 
 # The input shapes validated, each a root of the emitted tree (the first at index 0).
-ROOTS = ["CreateTrainingJobRequest", "AddTagsInput", "DeleteTagsInput", "ListTagsInput"]
+ROOTS = ["CreateTrainingJobRequest", "AddTagsInput", "DeleteTagsInput", "ListTagsInput", "DeleteTrainingJobRequest"]
 TAG_TEXT = "([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)"
 DEFAULT_DISPLAY_MODEL = "/usr/lib/python3/dist-packages/awscli/botocore/data/sagemaker/2017-07-24/service-2.json"
 

@@ -42,6 +42,12 @@ Expected<void> SageMakerClient::stop_training_job(const std::string& name) {
   return {};
 }
 
+Expected<void> SageMakerClient::delete_training_job(const std::string& name) {
+  auto answer = m_client.call("DeleteTrainingJob", {{"TrainingJobName", name}});
+  if (!answer) return std::unexpected(answer.error());
+  return {};
+}
+
 std::string string_member(const nlohmann::json& object, const char* name) {
   if (!object.is_object()) return "";
   const auto it = object.find(name);

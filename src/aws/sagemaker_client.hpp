@@ -37,6 +37,8 @@ public:
   // One page of ListTrainingJobs; `next_token` from the previous page (empty for the first).
   Expected<TrainingJobPage> list_training_jobs(const TrainingJobFilter& filter, const std::string& next_token);
   Expected<void> stop_training_job(const std::string& name);
+  // DeleteTrainingJob: ResourceNotFound, or ResourceInUse for a job that has not ended.
+  Expected<void> delete_training_job(const std::string& name);
 
 private:
   JsonClient m_client;

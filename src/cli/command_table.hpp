@@ -103,6 +103,8 @@ int cmd_list(Invocation& invocation);
 int cmd_local(Invocation& invocation);
 int cmd_logs(Invocation& invocation);
 int cmd_metrics(Invocation& invocation);
+int cmd_prune(Invocation& invocation);
+int cmd_rm(Invocation& invocation);
 int cmd_run_job(Invocation& invocation); // the detached local runner (internal)
 int cmd_s3(Invocation& invocation);
 int cmd_server(Invocation& invocation);

@@ -1,6 +1,7 @@
 #include "cli/job_output.hpp"
 
 #include <cstdio>
+#include <iterator>
 
 #include "aws/sagemaker_client.hpp"
 #include "cli/remote_context.hpp"
@@ -25,6 +26,18 @@ std::string model_of(const nlohmann::json& description) {
 }
 
 } // namespace
+
+std::string format_bytes(uint64_t bytes) {
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes) / 1024;
+  size_t unit = 0;
+  for (; value >= 1024 && unit + 1 < std::size(units); ++unit)
+    value /= 1024;
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+  return text;
+}
 
 void print_outcome(const nlohmann::json& description) {
   std::fprintf(stderr, "sagerun: job %s: %s (%s)\n", string_member(description, "TrainingJobName").c_str(),

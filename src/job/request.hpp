@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -80,6 +81,10 @@ enum class UriPolicy { sagemaker, local };
 // service's message ("1 validation error detected: Value 'x' at 'trainingJobName' failed to
 // satisfy constraint: …"), or an empty string when the request is valid.
 std::string validate_request(const nlohmann::json& request, UriPolicy policy = UriPolicy::sagemaker);
+
+// Checks `body` against another generated input shape ("DeleteTrainingJobRequest"), as
+// validate_request does: the service's message, or an empty string when it is valid.
+std::string validate_input(std::string_view input_shape, const nlohmann::json& body);
 
 // Validates, then builds the typed view. Errors are ErrorKind::invalid_input carrying the
 // validation message. A channel whose DataSource is not an S3DataSource (FileSystemDataSource,

@@ -42,6 +42,19 @@ inline util::Error too_many_tags(const std::string& arn, size_t count, size_t mo
                           " (tags): remove some with DeleteTags first");
 }
 
+// DeleteTrainingJob of a name nobody created: the operation's own error (ResourceNotFound).
+inline util::Error training_job_not_found(const std::string& name) {
+  return {util::ErrorKind::not_found, "Training job " + name + " does not exist.", "ResourceNotFound", 400};
+}
+
+// DeleteTrainingJob of a job that has not ended (InProgress, Stopping, or Pending in a queue).
+inline util::Error training_job_running(const std::string& name, const std::string& state) {
+  return {util::ErrorKind::invalid_input,
+          "Training job " + name + " is " + state + ": it is still running; stop it first (sagerun stop " + name +
+              ", or StopTrainingJob) and delete it once it has ended",
+          "ResourceInUse", 400};
+}
+
 inline util::Error limit_exceeded(std::string message) {
   return {util::ErrorKind::invalid_input, std::move(message), "ResourceLimitExceeded", 400};
 }

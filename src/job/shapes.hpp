@@ -1,7 +1,7 @@
 #pragma once
 // The input shape trees of the SageMaker operations the server checks — CreateTrainingJob, AddTags,
-// DeleteTags, ListTags — generated from botocore's SageMaker model by scripts/gen_sagemaker_shapes.py
-// into sagemaker_shapes.inc, for the validator.
+// DeleteTags, ListTags, DeleteTrainingJob — generated from botocore's SageMaker model by
+// scripts/gen_sagemaker_shapes.py into sagemaker_shapes.inc, for the validator.
 
 #include <cstdint>
 #include <optional>

@@ -431,6 +431,19 @@ std::string validate_request(const json& request, UriPolicy policy) {
   return message_of(walker);
 }
 
+std::string validate_input(std::string_view input_shape, const json& body) {
+  const shapes::Shape* shape = shapes::input_shape(input_shape);
+  if (shape == nullptr) return "sagerun: no input shape '" + std::string(input_shape) + "'";
+  Walker walker(UriPolicy::sagemaker);
+  if (!body.is_object()) {
+    walker.add("The request must be a JSON object (" + std::string(input_shape) + "), not " +
+               std::string(body.type_name()));
+  } else {
+    walker.check(body, *shape, "", 0);
+  }
+  return message_of(walker);
+}
+
 std::string validate_tags_input(std::string_view operation, const json& body) {
   const shapes::Shape* shape = shapes::input_shape(std::string(operation) + "Input");
   if (shape == nullptr) return "sagerun: no input shape for '" + std::string(operation) + "'";

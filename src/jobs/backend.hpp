@@ -1,11 +1,12 @@
 #pragma once
-// Where the CLI's describe, list, stop, logs and metrics find jobs: this machine's store (LocalBackend)
+// Where the CLI's describe, list, stop, rm, logs and metrics find jobs: this machine's store (LocalBackend)
 // or a SageMaker API — SageMaker itself or a compatible endpoint such as `sagerun server`
 // (RemoteBackend). Both answer in the service's JSON, so every command prints the same shapes
 // whichever it talks to.
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -38,6 +39,9 @@ public:
   virtual Expected<nlohmann::json> list(const store::ListQuery& query) = 0;
   // StopTrainingJob (returns once the stop is asked; the job then ends on its own).
   virtual Expected<void> stop(const std::string& name) = 0;
+  // DeleteTrainingJob: an ended job deleted entirely (ResourceNotFound, or ResourceInUse for a job
+  // that has not ended); the disk it freed where that is known (this machine's store).
+  virtual Expected<std::optional<uint64_t>> remove(const std::string& name) = 0;
   // The job's log reader; `description` is the job's DescribeTrainingJob answer.
   virtual Expected<std::unique_ptr<LogReader>> logs(const nlohmann::json& description, LogFormat format) = 0;
   // The job's metrics over time, by host then metric (store/metric_series.hpp); `description`

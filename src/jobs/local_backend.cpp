@@ -119,6 +119,12 @@ public:
 
   Expected<void> stop(const std::string& name) override { return m_jobs.stop(name); }
 
+  Expected<std::optional<uint64_t>> remove(const std::string& name) override {
+    auto removed = m_jobs.remove(name);
+    if (!removed) return std::unexpected(removed.error());
+    return removed->bytes_freed;
+  }
+
   Expected<std::unique_ptr<LogReader>> logs(const nlohmann::json& description, LogFormat format) override {
     const auto folder = m_jobs.store().folder(description.value("TrainingJobName", ""));
     const int hosts = instance_count(description);

@@ -128,6 +128,17 @@ Expected<void> LocalJobs::stop(const std::string& name) {
   }
 }
 
+Expected<store::RemovedJob> LocalJobs::remove(const std::string& name) {
+  // A job whose runner is gone ends first (reconciled, as any reader does), then goes as any ended job.
+  if (auto row = find(name); !row) return std::unexpected(job::training_job_not_found(name));
+  return store::remove_ended_job(m_store, name);
+}
+
+Expected<std::vector<std::string>> LocalJobs::ended_before(double cutoff) {
+  reconcile_all();
+  return m_store.index().ended_before(cutoff);
+}
+
 Expected<std::vector<job::Tag>> LocalJobs::tags(const std::string& arn) { return m_store.index().tags(arn); }
 
 Expected<std::vector<job::Tag>> LocalJobs::add_tags(const std::string& arn, const std::vector<job::Tag>& tags) {

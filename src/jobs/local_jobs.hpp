@@ -1,5 +1,5 @@
 #pragma once
-// The jobs of this machine's store, for every front end (`sagerun local|describe|list|stop|logs`,
+// The jobs of this machine's store, for every front end (`sagerun local|describe|list|stop|rm|logs`,
 // the server's API): created once from a validated request, described and listed from the
 // index, stopped by asking their runner. Reading a job whose runner is gone reconciles it first
 // (reconcile.hpp), so no front end ever shows a dead job as running.
@@ -17,6 +17,7 @@
 #include "job/request.hpp"
 #include "job/tags.hpp"
 #include "jobs/reconcile.hpp"
+#include "store/job_removal.hpp"
 #include "store/runner_lock.hpp"
 #include "store/store.hpp"
 #include "util/error.hpp"
@@ -55,6 +56,11 @@ public:
   // StopTrainingJob: a waiting job ends Stopped at once; a running one is asked (its runner gets
   // SIGTERM) and this returns once it shows Stopping. ValidationException for an ended job.
   Expected<void> stop(const std::string& name);
+  // DeleteTrainingJob: the ended job deleted entirely (store/job_removal.hpp), a job whose runner
+  // is gone reconciled first; ResourceNotFound, or ResourceInUse for a job that has not ended.
+  Expected<store::RemovedJob> remove(const std::string& name);
+  // The ended jobs whose end (or creation) is before `cutoff`, epoch seconds, oldest first.
+  Expected<std::vector<std::string>> ended_before(double cutoff);
   // ListTags, AddTags (the job's tags after), DeleteTags, of the job `arn` names: any job of the
   // store, its tags as the index keeps them (store::Index::tags).
   Expected<std::vector<job::Tag>> tags(const std::string& arn);

@@ -40,6 +40,11 @@ public:
 
   Expected<void> stop(const std::string& name) override { return m_sagemaker.stop_training_job(name); }
 
+  Expected<std::optional<uint64_t>> remove(const std::string& name) override {
+    if (auto deleted = m_sagemaker.delete_training_job(name); !deleted) return std::unexpected(deleted.error());
+    return std::nullopt; // the service says nothing of the space
+  }
+
   Expected<std::unique_ptr<LogReader>> logs(const nlohmann::json& description, LogFormat format) override {
     return std::make_unique<LogFollower>(m_logs, aws::string_member(description, "TrainingJobName"),
                                          instance_count(description), format);

@@ -16,4 +16,9 @@ void DescribeCache::keep(const store::StatusVersion& version, const std::string&
   m_entries[version.sequence] = Entry{version.status_json, answer};
 }
 
+void DescribeCache::forget(int64_t sequence) {
+  std::lock_guard lock(m_mutex);
+  m_entries.erase(sequence);
+}
+
 } // namespace sagerun::server

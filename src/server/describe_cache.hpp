@@ -21,6 +21,8 @@ public:
   // The answer kept for exactly this version of the job, if any.
   std::optional<std::string> find(const store::StatusVersion& version) const;
   void keep(const store::StatusVersion& version, const std::string& answer);
+  // Drops the answer of a deleted job (by its sequence).
+  void forget(int64_t sequence);
 
 private:
   struct Entry {

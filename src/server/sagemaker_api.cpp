@@ -26,7 +26,7 @@ ApiResult<std::string> job_name(const nlohmann::json& body) {
 
 bool SageMakerApi::serves(std::string_view operation) {
   return operation == "CreateTrainingJob" || operation == "DescribeTrainingJob" || operation == "ListTrainingJobs" ||
-         operation == "StopTrainingJob" || TagsApi::serves(operation);
+         operation == "StopTrainingJob" || operation == "DeleteTrainingJob" || TagsApi::serves(operation);
 }
 
 ApiResult<std::string> SageMakerApi::call(std::string_view operation, const nlohmann::json& body) {
@@ -34,6 +34,7 @@ ApiResult<std::string> SageMakerApi::call(std::string_view operation, const nloh
   if (operation == "CreateTrainingJob") return create_training_job(body);
   if (operation == "ListTrainingJobs") return list_training_jobs(body);
   if (operation == "StopTrainingJob") return stop_training_job(body);
+  if (operation == "DeleteTrainingJob") return delete_training_job(body);
   if (TagsApi::serves(operation)) return m_tags.call(operation, body);
   return api_error(400, "UnknownOperationException", "");
 }
@@ -87,6 +88,19 @@ ApiResult<std::string> SageMakerApi::stop_training_job(const nlohmann::json& bod
   auto name = job_name(body);
   if (!name) return std::unexpected(name.error());
   if (auto stopped = m_jobs.stop(*name); !stopped) return std::unexpected(to_api_error(stopped.error()));
+  return std::string("{}");
+}
+
+ApiResult<std::string> SageMakerApi::delete_training_job(const nlohmann::json& body) {
+  if (auto message = job::validate_input("DeleteTrainingJobRequest", body); !message.empty())
+    return validation_error(std::move(message));
+  const std::string name = body["TrainingJobName"].get<std::string>();
+  const auto version = m_jobs.store().index().status_version(name);
+  auto removed = m_jobs.remove(name);
+  if (!removed) return std::unexpected(to_api_error(removed.error()));
+  // Its kept Describe answer goes with it; kept listings are stale already (the delete moved
+  // the index's version on).
+  if (version) m_described.forget(version->sequence);
   return std::string("{}");
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The SageMaker operations the server answers (JSON 1.1, X-Amz-Target "SageMaker.<Operation>"):
-// CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob, and the tag
+// CreateTrainingJob, DescribeTrainingJob, ListTrainingJobs, StopTrainingJob, DeleteTrainingJob, and the tag
 // operations AddTags, ListTags, DeleteTags (tags_api.hpp), over the jobs service — the store every front end shares, so
 // the jobs `sagerun local` ran show here too. Each takes the parsed request body and returns the response body, or the
 // service's error.
@@ -39,6 +39,7 @@ public:
   ApiResult<std::string> describe_training_job(const nlohmann::json& body);
   ApiResult<std::string> list_training_jobs(const nlohmann::json& body);
   ApiResult<std::string> stop_training_job(const nlohmann::json& body);
+  ApiResult<std::string> delete_training_job(const nlohmann::json& body);
 
 private:
   jobs::LocalJobs& m_jobs;

@@ -8,7 +8,8 @@
 //
 // Who writes what: insert() the job's creator; write_status() only through StatusWriter, by the
 // holder of the job's lock; request_stop() anyone (a stop is asked, not written); a job's tags
-// anyone (AddTags, DeleteTags), each change one transaction.
+// anyone (AddTags, DeleteTags), each change one transaction; remove_ended() only through
+// store::remove_ended_job (job_removal.hpp), under the job's lock.
 //
 // The index's schema has a version (PRAGMA user_version); an index of an older version is brought
 // up to date, once, by whichever process opens it first (version 1: the tags table, filled from
@@ -134,6 +135,13 @@ public:
   // many jobs never ran.
   Expected<std::vector<MetricSource>> metric_sources(int64_t after_sequence, size_t limit);
   Expected<void> remove(const std::string& name);
+  // Deletes the row of an ended job (Completed, Failed, Stopped) in one statement — its request
+  // and tags go with it (foreign keys) — and returns its sequence; nullopt when the store has no
+  // ended job of that name, so a job that has not ended is never deleted (index_removal.cpp).
+  Expected<std::optional<int64_t>> remove_ended(const std::string& name);
+  // The names of the ended jobs whose end time (their creation time where they never ran) is
+  // before `cutoff` (epoch seconds), the oldest first: what `sagerun prune` deletes.
+  Expected<std::vector<std::string>> ended_before(double cutoff);
 
   // Through StatusWriter only: the lock holder's record.
   Expected<void> write_status(const std::string& name, const job::TrainingJobStatus& status);

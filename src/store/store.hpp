@@ -4,6 +4,7 @@
 //   <root>/jobs.db        the index: every job's request and status (index.hpp)
 //   <root>/jobs/<name>/   each job's folder (job_folder.hpp)
 //   <root>/server.lock    held by the server that uses this store, if any
+//   <root>/removed/       folders of deleted jobs while they are being deleted (job_removal.hpp)
 // Opening a store carries over the jobs of earlier layouts once (migrate.hpp).
 
 #include <filesystem>
@@ -28,6 +29,7 @@ public:
   JobFolder folder(const std::string& name) const { return JobFolder(m_root, name); }
   Index& index() { return *m_index; }
   std::filesystem::path server_lock_file() const { return m_root / "server.lock"; }
+  std::filesystem::path removed_folder() const { return m_root / "removed"; }
 
 private:
   Store(std::filesystem::path root, std::unique_ptr<Index> index)
