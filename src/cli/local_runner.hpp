@@ -15,8 +15,10 @@
 namespace sagerun::cli {
 
 struct RunnerFlags {
-  std::string runtime = "native"; // native | docker
-  std::string docker = "docker";  // or podman
+  std::string runtime = "native";         // native | docker
+  std::string docker = "docker";          // or podman
+  std::optional<int64_t> interrupt_after; // the spot rehearsal: reclaim a spot job's hosts after SECONDS
+  int interruptions = 1;                  // … in its first N attempts
 };
 
 void add_runner_flags(CLI::App& app, RunnerFlags& flags);

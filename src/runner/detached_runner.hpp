@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ struct RunnerCommand {
   std::string profile;             // --profile for the runner's credentials; empty: its environment's
   bool job_credentials = true;     // false: the jobs get no credentials endpoint (--no-job-credentials)
   std::vector<std::string> hidden; // more files or folders the hosts must not see (--hide PATH)
+  int64_t interrupt_after = 0;     // > 0: the spot rehearsal (--interrupt-after SECONDS)
+  int interruptions = 1;
 };
 
 Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& store_root,

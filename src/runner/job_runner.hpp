@@ -11,6 +11,7 @@
 #include "aws/s3/client.hpp"
 #include "job/request.hpp"
 #include "job/status.hpp"
+#include "runner/attempts.hpp"
 #include "runner/host_logs.hpp"
 #include "runner/runtime.hpp"
 #include "store/runner_lock.hpp"
@@ -38,6 +39,7 @@ struct RunContext {
   int signal_fd = -1; // a signalfd: SIGINT/SIGTERM/SIGHUP stop the job
   int transfer_concurrency = 10;
   std::vector<std::string> hidden; // native: absolute paths the hosts must not see, beyond the store and AWS files
+  SpotRehearsal rehearsal;         // spot jobs: reclaim their hosts after this long (--interrupt-after)
 };
 
 // What a valid request may ask that this runner does not do (Pipe input mode), and settings
