@@ -75,7 +75,7 @@ struct NextAttempt {
 
 class Attempts {
 public:
-  explicit Attempts(AttemptPolicy policy) : m_policy(std::move(policy)) {}
+  explicit Attempts(const AttemptPolicy& policy) : m_policy(policy) {}
 
   int number() const { return m_number; } // 1-based
   const AttemptPolicy& policy() const { return m_policy; }
