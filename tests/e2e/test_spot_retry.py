@@ -1,7 +1,8 @@
 """Managed spot training and RetryStrategy with `sagerun local --runtime native`: the spot
 rehearsal (--interrupt-after) reclaims the first attempt and the job resumes from its checkpoints
 in S3 (moto); MaxWaitTimeInSeconds stops a job that needs longer; a host SIGKILLed from outside is
-retried, a script's own failure is not; the spot rules are checked before anything runs."""
+retried, a script's own failure is not; the spot rules are checked before anything runs; and
+`sagerun server --interrupt-after` rehearses its spot jobs for boto3."""
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import unittest
 from harness import main, require_binaries
 from local_jobs import LocalJobs, write_script
 from peers import MotoServer, aws_env, s3_client
+from server_peer import SagerunServer, training_request, wait_for_job
 
 # Counts steps, one a second, each saved as the checkpoint; resumes from the last one saved.
 STEPS_SCRIPT = r'''
@@ -172,6 +174,27 @@ class SpotAndRetry(unittest.TestCase):
                 self.assertEqual(result.returncode, 1, result.stderr)
                 self.assertIn(expected, result.stderr)
         self.assertEqual(self.jobs.job_names(), [])
+
+    def test_the_server_rehearses_its_spot_jobs_through_boto3(self):
+        self.s3.put_object(Bucket="spot", Key="srv/input/script/train.py", Body=STEPS_SCRIPT.encode())
+        server = SagerunServer(env=aws_env(self.moto_server.endpoint), s3_endpoint=self.moto_server.endpoint,
+                               extra_args=["--interrupt-after", "2"]).start()
+        self.addCleanup(server.stop)
+        sm = server.client()
+        request = training_request("srv-spot", bucket="spot", prefix="srv", max_runtime=60, environment={"STEPS": "3"})
+        request.update({"EnableManagedSpotTraining": True,
+                        "CheckpointConfig": {"S3Uri": "s3://spot/checkpoints/srv-spot"}})
+        request["StoppingCondition"]["MaxWaitTimeInSeconds"] = 120
+        sm.create_training_job(**request)
+        described = wait_for_job(sm, "srv-spot")
+        self.assertEqual(described["TrainingJobStatus"], "Completed", described.get("FailureReason"))
+        self.assertIn("Interrupted", statuses(described))
+        self.assertEqual(described["StoppingCondition"]["MaxWaitTimeInSeconds"], 120)
+        with self.assertRaises(sm.exceptions.ClientError) as refused:
+            plain = training_request("srv-no-spot", bucket="spot", prefix="srv")
+            plain["StoppingCondition"]["MaxWaitTimeInSeconds"] = 100
+            sm.create_training_job(**plain)
+        self.assertIn("only supported when EnableManagedSpotTraining", str(refused.exception))
 
 
 if __name__ == "__main__":
