@@ -61,6 +61,8 @@ Expected<pid_t> spawn_detached(const RunnerFlags& flags, const AwsFlags& aws_fla
   command.sagerun = self.string();
   command.runtime = flags.runtime;
   command.docker = flags.docker;
+  command.interrupt_after = flags.interrupt_after.value_or(0);
+  command.interruptions = flags.interruptions;
   command.s3_endpoint = aws_flags.endpoint_url.value_or("");
   command.region = aws_flags.region.value_or("");
   command.profile = aws_flags.profile.value_or("");
@@ -113,6 +115,13 @@ int cmd_local(Invocation& invocation) {
   auto request = job::parse_request(*json, job::UriPolicy::local);
   if (!request) return report(request.error());
   if (auto runnable = runner::check_runnable(*request, env); !runnable) return report(runnable.error());
+  if (runner_flags.interrupt_after && !request->spot.managed_spot) {
+    return report(
+        {util::ErrorKind::invalid_input,
+         "--interrupt-after rehearses a spot reclaim, and this job is not a managed spot job: set "
+         "EnableManagedSpotTraining to true with StoppingCondition.MaxWaitTimeInSeconds (--use-spot-instances "
+         "--max-wait SECONDS)"});
+  }
   if (runner_flags.runtime == "docker" && request->image.empty()) {
     return report({util::ErrorKind::invalid_input,
                    "AlgorithmSpecification.TrainingImage: the docker runtime needs an image (--image)"});

@@ -208,6 +208,9 @@ int cmd_server(Invocation& invocation) {
   options.machine = runner::machine_with(runner::detect_machine(), flags.runner.machine_cpus,
                                          flags.runner.machine_memory_gib, flags.runner.machine_gpus);
   options.runner.docker = flags.runner.docker;
+  // The spot rehearsal applies to the spot jobs only (the runner asks); others run as asked.
+  options.runner.interrupt_after = flags.runner.interrupt_after.value_or(0);
+  options.runner.interruptions = flags.runner.interruptions;
   options.runner.s3_endpoint = flags.s3_endpoint.value_or("");
   options.runner.region = options.region;
   options.runner.profile = flags.profile.value_or("");

@@ -51,6 +51,9 @@ void add_job_flags(CLI::App& app, JobFlags& flags) {
   app.add_option("--base-job-name", flags.base_job_name, "make a unique name: BASE-YYYY-MM-DD-HH-MM-SS-mmm");
   app.add_option("--role", flags.role, "RoleArn (default: a placeholder role; `submit` to AWS needs a real one)");
   app.add_flag("--network-isolation", flags.network_isolation, "EnableNetworkIsolation");
+  app.add_flag("--use-spot-instances", flags.use_spot_instances, "EnableManagedSpotTraining (needs --max-wait)");
+  app.add_option("--max-wait", flags.max_wait, "StoppingCondition.MaxWaitTimeInSeconds (spot jobs)");
+  app.add_option("--max-retry-attempts", flags.max_retry_attempts, "RetryStrategy.MaximumRetryAttempts (1-30)");
 }
 
 Expected<nlohmann::json> build_request_json(const JobFlags& flags) {
@@ -117,6 +120,9 @@ Expected<nlohmann::json> build_request_json(const JobFlags& flags) {
   }
   if (flags.checkpoint_uri) request["CheckpointConfig"]["S3Uri"] = command_line_location(*flags.checkpoint_uri);
   if (flags.network_isolation) request["EnableNetworkIsolation"] = true;
+  if (flags.use_spot_instances) request["EnableManagedSpotTraining"] = true;
+  if (flags.max_wait) request["StoppingCondition"]["MaxWaitTimeInSeconds"] = *flags.max_wait;
+  if (flags.max_retry_attempts) request["RetryStrategy"]["MaximumRetryAttempts"] = *flags.max_retry_attempts;
   if (flags.job_name) {
     request["TrainingJobName"] = *flags.job_name;
   } else if (flags.base_job_name || !request.contains("TrainingJobName")) {

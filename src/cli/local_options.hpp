@@ -30,6 +30,9 @@ struct JobFlags {
   std::optional<std::string> base_job_name;
   std::optional<std::string> role;
   bool network_isolation = false;
+  bool use_spot_instances = false;       // EnableManagedSpotTraining
+  std::optional<int64_t> max_wait;       // StoppingCondition.MaxWaitTimeInSeconds
+  std::optional<int> max_retry_attempts; // RetryStrategy.MaximumRetryAttempts
 };
 
 void add_job_flags(CLI::App& app, JobFlags& flags);

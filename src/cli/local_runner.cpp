@@ -47,6 +47,12 @@ void add_runner_flags(CLI::App& app, RunnerFlags& flags) {
   app.add_option("--machine-gpus", flags.machine_gpus,
                  "the NVIDIA GPUs this machine offers (default: its /dev/nvidiaN devices)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--interrupt-after", flags.interrupt_after,
+                 "rehearse a spot reclaim: SIGTERM a managed spot job's hosts SECONDS after training started, "
+                 "then restart it on fresh hosts from its checkpoints")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--interruptions", flags.interruptions, "with --interrupt-after: how many attempts to interrupt")
+      ->check(CLI::PositiveNumber);
 }
 
 bool uses_s3(const job::TrainingJobRequest& request) {
@@ -82,6 +88,8 @@ Expected<std::unique_ptr<RunnerSetup>> make_runner_setup(const RunnerFlags& flag
   context.docker = flags.docker;
   context.machine =
       runner::machine_with(runner::detect_machine(), flags.machine_cpus, flags.machine_memory_gib, flags.machine_gpus);
+  if (flags.interrupt_after) context.rehearsal.interrupt_after = std::chrono::seconds(*flags.interrupt_after);
+  context.rehearsal.interruptions = flags.interruptions;
   choose_train_binary(context);
   if (auto region = aws::resolve_region(context.env, aws_flags.region, aws_flags.profile)) context.region = *region;
   auto s3 = make_s3_context(aws_flags, context.env);

@@ -21,6 +21,8 @@ struct RunnerFlags {
   double machine_cpus = 0;
   double machine_memory_gib = 0;
   int machine_gpus = -1;
+  std::optional<int64_t> interrupt_after; // the spot rehearsal: reclaim a spot job's hosts after SECONDS
+  int interruptions = 1;                  // … in its first N attempts
 };
 
 void add_runner_flags(CLI::App& app, RunnerFlags& flags);

@@ -8,7 +8,8 @@
 //               a Stopping job still moves on to Uploading)
 //        ├──► Completed                    complete()
 //        ├──► Failed (FailureReason)       fail()
-//        └──► Stopping ──► Stopped | MaxRuntimeExceeded   begin_stopping(), stopped()
+//        └──► Stopping ──► Stopped | MaxRuntimeExceeded | MaxWaitTimeExceeded   begin_stopping(), stopped()
+// Interrupted (a spot reclaim) closes at once and the job goes on: Starting again, a new attempt.
 // A record that has ended never moves again: the functions return false and change nothing.
 
 #include <optional>
@@ -61,7 +62,7 @@ bool begin_stopping(TrainingJobStatus& status, double now);
 bool complete(TrainingJobStatus& status, double now);
 // `reason` is cut to contract::k_failure_reason_limit bytes (at a UTF-8 character boundary).
 bool fail(TrainingJobStatus& status, std::string_view reason, double now);
-// `how`: Stopped, or MaxRuntimeExceeded when the job ran out of time.
+// `how`: Stopped, or MaxRuntimeExceeded / MaxWaitTimeExceeded when the job ran out of time.
 bool stopped(TrainingJobStatus& status, SecondaryStatus how, double now);
 
 // The first contract::k_failure_reason_limit bytes of `reason`, not splitting a UTF-8 character.

@@ -142,6 +142,7 @@ TrainingJobRequest read_checked_request(const json& request) {
       isolation != request.end() && isolation->is_boolean())
     out.network_isolation = isolation->get<bool>();
   if (const auto tags = request.find("Tags"); tags != request.end()) out.tags = read_tags(*tags);
+  out.spot = read_spot_and_retry(request);
   return out;
 }
 

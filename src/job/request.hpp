@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "job/spot.hpp"
 #include "job/tags.hpp"
 #include "util/error.hpp"
 
@@ -66,6 +67,7 @@ struct TrainingJobRequest {
   std::map<std::string, std::string> environment;
   std::optional<CheckpointConfig> checkpoint;
   bool network_isolation = false; // EnableNetworkIsolation
+  SpotAndRetry spot;              // EnableManagedSpotTraining, MaxWaitTimeInSeconds, RetryStrategy
   std::vector<Tag> tags;          // the job's tags when it was created (the store keeps them after)
   nlohmann::json raw;             // the request as given, every field kept
 };

@@ -20,6 +20,7 @@
 #include "job/location.hpp"
 #include "job/request.hpp"
 #include "job/shapes.hpp"
+#include "job/spot.hpp"
 #include "job/tags.hpp"
 
 namespace sagerun::job {
@@ -428,6 +429,8 @@ std::string validate_request(const json& request, UriPolicy policy) {
     semantic_checks(request, policy, walker);
     tag_checks(request, walker);
   }
+  // The service checks the spot rules once the shapes are sound, and answers them alone.
+  if (walker.errors().empty() && request.is_object()) return spot_problem(request);
   return message_of(walker);
 }
 

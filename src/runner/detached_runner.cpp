@@ -23,6 +23,10 @@ Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::f
   if (!command.region.empty()) argv.insert(argv.end(), {"--region", command.region});
   if (!command.profile.empty()) argv.insert(argv.end(), {"--profile", command.profile});
   if (!command.job_credentials) argv.emplace_back("--no-job-credentials");
+  if (command.interrupt_after > 0) {
+    argv.insert(argv.end(), {"--interrupt-after", std::to_string(command.interrupt_after), "--interruptions",
+                             std::to_string(command.interruptions)});
+  }
   for (const auto& path : command.hidden)
     argv.insert(argv.end(), {"--hide", path});
   if (command.machine_cpus > 0) argv.insert(argv.end(), {"--machine-cpus", cpus_text(command.machine_cpus)});

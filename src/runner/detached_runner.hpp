@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +29,8 @@ struct RunnerCommand {
   double machine_cpus = 0;         // --machine-cpus, when set (> 0)
   double machine_memory_gib = 0;   // --machine-memory-gib, when set
   int machine_gpus = -1;           // --machine-gpus, when set (>= 0)
+  int64_t interrupt_after = 0;     // > 0: the spot rehearsal (--interrupt-after SECONDS)
+  int interruptions = 1;
 };
 
 Expected<pid_t> spawn_detached_runner(const RunnerCommand& command, const std::filesystem::path& store_root,

@@ -170,20 +170,33 @@ class JobRun {
 public:
   JobRun(store::Store& store, store::JobLock lock, store::JobRow row, const RunContext& context)
       : m_lock(std::move(lock)), m_folder(store.folder(row.name)), m_request(job::read_checked_request(row.request)),
-        m_book(store::StatusWriter(store.index(), m_folder, m_lock), std::move(row.status)), m_context(context),
+        m_book(store::StatusWriter(store.index(), m_folder, m_lock), std::move(row.status)),
+        m_attempts(attempt_policy(m_request, m_book.snapshot().creation_time, context.rehearsal)), m_context(context),
         m_journal(m_folder.journal_file()), m_observer(m_journal, context.s3_endpoint),
         m_storage(make_transfer(), &m_journal),
         m_stops(context.signal_fd, [this] { m_book.change(job::begin_stopping); }) {}
 
+  // One attempt after another (runner/attempts.hpp) until one ends the job: each lays out fresh
+  // hosts, stages the inputs and checkpoints, trains; the last one uploads the outputs.
   job::TrainingJobStatus run() {
     if (auto recorded = m_lock.record_holder(); !recorded)
       m_failure = "InternalServerError: " + recorded.error().message;
     m_book.change([](auto& status, double now) { return job::advance(status, SecondaryStatus::downloading, now); });
-    if (m_failure.empty() && lay_out_hosts() && stage_inputs() && !m_stops.requested() && start_hosts()) {
-      m_sync->start();
-      supervise_hosts();
-      m_sync->stop();
-      upload_outputs();
+    while (true) {
+      const bool trained =
+          m_failure.empty() && lay_out_hosts() && stage_inputs() && !m_stops.requested() && start_hosts();
+      if (trained) {
+        m_sync->start();
+        supervise_hosts();
+        m_sync->stop();
+      }
+      const NextAttempt next = m_attempts.next(attempt_end(), m_failure, job::now_seconds());
+      m_out_of_wait = next.out_of_wait;
+      if (!next.restart) {
+        if (trained) upload_outputs();
+        break;
+      }
+      restart(next);
     }
     return finish();
   }
@@ -196,6 +209,46 @@ private:
     options.observer = &m_observer;
     m_transfer = std::make_unique<aws::transfer::Manager>(*m_context.s3, options);
     return m_transfer.get();
+  }
+
+  AttemptEnd attempt_end() const {
+    if (m_stops.requested()) return AttemptEnd::finished;
+    if (m_start_failed || m_infrastructure_failed) return AttemptEnd::infrastructure_failed;
+    if (m_outcome.reason == StopReason::interrupted) return AttemptEnd::interrupted;
+    if (m_outcome.reason == StopReason::max_wait) return AttemptEnd::out_of_wait;
+    return AttemptEnd::finished;
+  }
+
+  // Fresh hosts for the next attempt, as new instances would be: what the last one checkpointed
+  // goes up (the next downloads it), its trees and processes go.
+  void restart(const NextAttempt& next) {
+    if (m_sync) {
+      if (auto saved = m_sync->finish(); !saved)
+        std::fprintf(stderr, "sagerun: warning: job %s: the checkpoints of attempt %d were not uploaded: %s\n",
+                     m_request.job_name.c_str(), m_attempts.number() - 1, saved.error().message.c_str());
+      m_sync.reset();
+    }
+    for (const auto& transition : next.transitions) {
+      m_book.change(
+          [&](auto& status, double now) { return job::advance(status, transition.status, now, transition.message); });
+    }
+    m_runs.clear();
+    m_credentials.reset();
+    m_addresses.reset();
+    m_metrics.reset();
+    for (const auto& host : m_hosts) {
+      std::error_code error;
+      fs::remove_all(host.base(), error);
+      if (error)
+        std::fprintf(stderr, "sagerun: warning: cannot remove the last attempt's host tree %s: %s\n",
+                     host.base().c_str(), error.message().c_str());
+    }
+    m_hosts.clear();
+    m_outcome = {};
+    m_failure.clear();
+    m_start_failed = false;
+    m_infrastructure_failed = false;
+    m_book.change([](auto& status, double now) { return job::advance(status, SecondaryStatus::downloading, now); });
   }
 
   bool failed(std::string reason) {
@@ -258,8 +311,9 @@ private:
     platform["SAGERUN_LAUNCH_TOKEN"] = *token;
 
     const auto resources = plan_resources();
-    m_book.change([](auto& status, double now) {
-      status.training_start_time = now;
+    m_book.change([this](auto& status, double now) {
+      if (!status.training_start_time) status.training_start_time = now; // the first attempt's
+      m_attempt_started = now;
       return job::advance(status, SecondaryStatus::training, now);
     });
     const Echo echo = m_context.echo == Echo::raw && m_request.instance_count > 1 ? Echo::prefixed : m_context.echo;
@@ -283,8 +337,10 @@ private:
       auto log = HostLog::open(files, store::host_name(i), echo, &*m_metrics, m_context.echo_fd);
       if (!log) return stop_started("InternalServerError: " + log.error().message);
       auto process = m_runtime->start(launch);
-      if (!process)
+      if (!process) {
+        m_start_failed = true; // the runtime's failure, not the job's: RetryStrategy retries it
         return stop_started("ClientError: cannot start " + store::host_name(i) + ": " + process.error().message);
+      }
       m_runs.push_back(HostRun{std::move(launch), std::move(*process), std::move(*log)});
     }
     start_instance_metrics();
@@ -329,7 +385,13 @@ private:
 
   void supervise_hosts() {
     SuperviseOptions options;
-    options.deadline = Clock::now() + std::chrono::seconds(m_request.max_runtime_seconds);
+    const auto in = [](double seconds) {
+      return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    };
+    // MaxRuntime counts the training of every attempt; MaxWaitTime runs from the job's creation.
+    options.deadline = in(m_attempts.training_seconds_left());
+    if (const auto& wait = m_attempts.policy().wait_deadline) options.wait_deadline = in(*wait - job::now_seconds());
+    if (auto after = m_attempts.interrupt_after()) options.interrupt_at = Clock::now() + *after;
     options.grace = stop_grace(m_context.env, m_request).value_or(std::chrono::seconds(120));
     options.stops = &m_stops;
     m_outcome = supervise(m_runs, *m_runtime, options);
@@ -342,9 +404,10 @@ private:
     m_book.change([&](auto& status, double now) {
       status.training_end_time = now;
       status.final_metrics = m_metrics->final_metrics();
-      const double trained = now - status.training_start_time.value_or(now);
-      status.training_time_seconds = whole_seconds(trained);
-      status.billable_time_seconds = whole_seconds(trained);
+      // Billed as trained: locally no attempt is cheaper than another (ARCHITECTURE.md).
+      m_attempts.add_training(now - m_attempt_started);
+      status.training_time_seconds = whole_seconds(m_attempts.trained_seconds());
+      status.billable_time_seconds = whole_seconds(m_attempts.trained_seconds());
       return true;
     });
     // The reason comes from the host that failed first (the others were stopped because of it),
@@ -358,6 +421,14 @@ private:
       if (out_of_memory[i]) {
         failed(out_of_memory_reason(m_runs[i].launch, *out_of_memory[i]));
         break;
+      }
+      if (m_outcome.reason == StopReason::host_failed && i == m_outcome.first_failed) {
+        const HostEnd end{m_outcome.exit_codes[i], util::is_file(m_hosts[i].failure_file()), false};
+        if (is_infrastructure_failure(end)) {
+          m_infrastructure_failed = true;
+          failed(infrastructure_reason(store::host_name(static_cast<int>(i)), end.exit_code));
+          break;
+        }
       }
       std::string reason = read_failure_reason(m_hosts[i]);
       if (reason.empty()) {
@@ -392,9 +463,11 @@ private:
   }
 
   job::TrainingJobStatus finish() {
-    const bool out_of_time = m_outcome.reason == StopReason::max_runtime;
+    const bool out_of_time = m_outcome.reason == StopReason::max_runtime || m_out_of_wait;
     if (m_stops.requested() || out_of_time) {
-      const auto how = out_of_time ? SecondaryStatus::max_runtime_exceeded : SecondaryStatus::stopped;
+      const auto how = m_out_of_wait ? SecondaryStatus::max_wait_time_exceeded
+                       : out_of_time ? SecondaryStatus::max_runtime_exceeded
+                                     : SecondaryStatus::stopped;
       m_book.change([&](auto& status, double now) { return job::stopped(status, how, now); });
     } else if (!m_failure.empty() || !m_upload_failure.empty()) {
       const std::string& reason = m_failure.empty() ? m_upload_failure : m_failure;
@@ -414,6 +487,7 @@ private:
   store::JobFolder m_folder;
   job::TrainingJobRequest m_request;
   StatusBook m_book;
+  Attempts m_attempts;
   const RunContext& m_context;
   store::TransferJournal m_journal;
   JournalObserver m_observer;
@@ -429,9 +503,13 @@ private:
   std::vector<HostRun> m_runs;
   std::unique_ptr<InstanceSampler> m_sampler; // after m_runs: it reads them until it stops
   SuperviseResult m_outcome;
-  std::string m_failure;        // the job's FailureReason: the first failure
-  std::string m_upload_failure; // when nothing failed before the uploads
-  StopWatcher m_stops;          // last: its thread writes through m_book
+  std::string m_failure;                // the job's FailureReason: the first failure
+  std::string m_upload_failure;         // when nothing failed before the uploads
+  double m_attempt_started = 0;         // when this attempt's training began (seconds since the epoch)
+  bool m_start_failed = false;          // the runtime could not start a host
+  bool m_infrastructure_failed = false; // a host was lost from outside (is_infrastructure_failure)
+  bool m_out_of_wait = false;           // MaxWaitTimeInSeconds passed
+  StopWatcher m_stops;                  // last: its thread writes through m_book
 };
 
 } // namespace

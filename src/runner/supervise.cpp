@@ -80,7 +80,11 @@ SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const S
       });
       timeout = exit_near ? 2 : 200;
     }
-    if (result.reason == StopReason::none) timeout = std::min(timeout, milliseconds_until(options.deadline, now));
+    if (result.reason == StopReason::none) {
+      timeout = std::min(timeout, milliseconds_until(options.deadline, now));
+      for (const auto& when : {options.wait_deadline, options.interrupt_at})
+        if (when) timeout = std::min(timeout, milliseconds_until(*when, now));
+    }
     if (terminated_at && !killed) timeout = std::min(timeout, milliseconds_until(*terminated_at + options.grace, now));
     ::poll(fds.data(), fds.size(), timeout);
 
@@ -115,7 +119,11 @@ SuperviseResult supervise(std::vector<HostRun>& hosts, Runtime& runtime, const S
       }
     }
     const auto after = Clock::now();
+    if (result.reason == StopReason::none && options.wait_deadline && after >= *options.wait_deadline)
+      terminate_all(StopReason::max_wait);
     if (result.reason == StopReason::none && after >= options.deadline) terminate_all(StopReason::max_runtime);
+    if (result.reason == StopReason::none && options.interrupt_at && after >= *options.interrupt_at)
+      terminate_all(StopReason::interrupted);
     if (terminated_at && !killed && after >= *terminated_at + options.grace) {
       for (auto& host : hosts) {
         if (host.process.running()) runtime.kill(host.launch, host.process);

@@ -13,7 +13,8 @@
 
 namespace sagerun::runner {
 
-enum class StopReason { none, requested, max_runtime, host_failed };
+// interrupted: the spot rehearsal reclaimed the hosts; max_wait: MaxWaitTimeInSeconds passed.
+enum class StopReason { none, requested, max_runtime, host_failed, interrupted, max_wait };
 
 struct HostRun {
   HostLaunch launch;
@@ -22,7 +23,9 @@ struct HostRun {
 };
 
 struct SuperviseOptions {
-  std::chrono::steady_clock::time_point deadline; // MaxRuntime
+  std::chrono::steady_clock::time_point deadline;                     // MaxRuntime
+  std::optional<std::chrono::steady_clock::time_point> wait_deadline; // MaxWaitTime (spot)
+  std::optional<std::chrono::steady_clock::time_point> interrupt_at;  // the spot rehearsal's reclaim
   std::chrono::seconds grace{120};
   const StopWatcher* stops = nullptr;
 };

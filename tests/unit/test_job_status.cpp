@@ -17,7 +17,7 @@ TrainingJobRequest request() {
       {"HyperParameters", {{"epochs", "2"}}},
       {"OutputDataConfig", {{"S3OutputPath", "s3://bucket/out"}}},
       {"ResourceConfig", {{"InstanceType", "ml.m5.xlarge"}, {"InstanceCount", 1}, {"VolumeSizeInGB", 30}}},
-      {"StoppingCondition", {{"MaxRuntimeInSeconds", 600}}},
+      {"StoppingCondition", {{"MaxRuntimeInSeconds", 600}, {"MaxWaitTimeInSeconds", 600}}}, // spot needs a MaxWait
       {"Environment", {{"A", "1"}}},
       {"CheckpointConfig", {{"S3Uri", "s3://bucket/ckpt"}}},
       {"EnableManagedSpotTraining", true},
