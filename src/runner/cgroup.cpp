@@ -18,8 +18,9 @@
 namespace sagerun::runner {
 namespace {
 
-// Where each hierarchy this process is in lies: v1 by controller name, v2 as "".
-std::map<std::string, fs::path> own_cgroup_folders() {
+// Where each hierarchy process `pid` is in lies (in this process's mounts): v1 by controller
+// name, v2 as "".
+std::map<std::string, fs::path> cgroup_folders_of(const std::string& pid) {
   std::map<std::string, fs::path> mounts; // controller (or "" for v2) → mount point, minus its root
   std::map<std::string, std::string> roots;
   std::ifstream mountinfo("/proc/self/mountinfo");
@@ -46,7 +47,7 @@ std::map<std::string, fs::path> own_cgroup_folders() {
     }
   }
   std::map<std::string, fs::path> out;
-  std::ifstream cgroups("/proc/self/cgroup");
+  std::ifstream cgroups("/proc/" + pid + "/cgroup");
   for (std::string line; std::getline(cgroups, line);) {
     const auto first = line.find(':');
     const auto second = line.find(':', first + 1);
@@ -70,6 +71,8 @@ std::map<std::string, fs::path> own_cgroup_folders() {
   }
   return out;
 }
+
+std::map<std::string, fs::path> own_cgroup_folders() { return cgroup_folders_of("self"); }
 
 std::string read_text(const fs::path& path) {
   auto text = util::read_file(path);
@@ -234,18 +237,20 @@ int HostCgroup::join() const noexcept {
   return 0;
 }
 
-CgroupUsage HostCgroup::usage() const {
+namespace {
+
+CgroupUsage usage_in(const std::vector<fs::path>& folders, bool v2) {
   CgroupUsage usage;
-  if (m_folders.empty()) return usage;
-  if (m_v2) {
-    const fs::path& folder = m_folders.front();
+  if (folders.empty()) return usage;
+  if (v2) {
+    const fs::path& folder = folders.front();
     usage.cpu_seconds = v2_cpu_seconds(read_text(folder / "cpu.stat"));
     usage.memory_bytes = read_number(folder / "memory.current");
     usage.peak_bytes = read_number(folder / "memory.peak");
     usage.oom_kills = oom_kills_in(read_text(folder / "memory.events"));
     return usage;
   }
-  for (const auto& folder : m_folders) {
+  for (const auto& folder : folders) {
     if (fs::exists(folder / "memory.usage_in_bytes")) {
       usage.memory_bytes = read_number(folder / "memory.usage_in_bytes");
       usage.peak_bytes = read_number(folder / "memory.max_usage_in_bytes");
@@ -255,6 +260,23 @@ CgroupUsage HostCgroup::usage() const {
       usage.cpu_seconds = static_cast<double>(read_number(folder / "cpuacct.usage")) / 1e9;
   }
   return usage;
+}
+
+} // namespace
+
+CgroupUsage HostCgroup::usage() const { return usage_in(m_folders, m_v2); }
+
+std::optional<CgroupUsage> process_cgroup_usage(pid_t pid) {
+  const auto folders = cgroup_folders_of(std::to_string(pid));
+  if (folders.empty()) return std::nullopt;
+  if (auto v2 = folders.find(""); v2 != folders.end() && !folders.contains("memory"))
+    return usage_in({v2->second}, true);
+  std::vector<fs::path> v1;
+  for (const char* controller : {"memory", "cpuacct"}) {
+    if (auto found = folders.find(controller); found != folders.end()) v1.push_back(found->second);
+  }
+  if (v1.empty()) return std::nullopt;
+  return usage_in(v1, false);
 }
 
 } // namespace sagerun::runner

@@ -7,6 +7,8 @@
 // The host's first process joins it before exec: join() writes "0" to descriptors opened here,
 // so nothing the script allocates escapes the limit.
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -57,6 +59,9 @@ private:
   std::vector<util::UniqueFd> m_procs;
   int64_t m_memory_limit = 0;
 };
+
+// The usage of the cgroup process `pid` is in (a container's first process, say).
+std::optional<CgroupUsage> process_cgroup_usage(pid_t pid);
 
 // The parsers, for the tests: "oom_kill N" of memory.oom_control (v1) or memory.events (v2);
 // cpu.stat's usage_usec (v2); a quota of cpu.max ("max 100000" or "200000 100000").

@@ -9,6 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <map>
+#include <mutex>
+
+#include "runner/cgroup.hpp"
 #include "runner/runtime.hpp"
 #include "store/job_folder.hpp"
 #include "util/log.hpp"
@@ -107,6 +112,8 @@ private:
   }
 
   DockerOptions m_options;
+  mutable std::mutex m_mutex; // usage() runs on the instance metrics' thread
+  mutable std::map<int, pid_t> m_container_pids;
 };
 
 } // namespace

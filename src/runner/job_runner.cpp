@@ -21,9 +21,9 @@
 #include "runner/address_block.hpp"
 #include "runner/credentials_server.hpp"
 #include "runner/host_tree.hpp"
-#include "runner/live_sync.hpp"
 #include "runner/host_usage.hpp"
 #include "runner/instance_metrics.hpp"
+#include "runner/live_sync.hpp"
 #include "runner/metrics.hpp"
 #include "runner/outputs.hpp"
 #include "runner/staging.hpp"
@@ -367,7 +367,8 @@ private:
     SamplerOptions options;
     options.period = period;
     options.runtime = m_runtime;
-    if (std::ranges::any_of(m_runs, [](const HostRun& run) { return !run.launch.resources.gpus.empty(); })) options.nvidia_smi = find_nvidia_smi(m_context.env);
+    if (std::ranges::any_of(m_runs, [](const HostRun& run) { return !run.launch.resources.gpus.empty(); }))
+      options.nvidia_smi = find_nvidia_smi(m_context.env);
     std::vector<SampledHost> hosts;
     hosts.reserve(m_runs.size());
     for (const auto& run : m_runs)
