@@ -295,14 +295,7 @@ Expected<std::vector<std::string>> Index::running() {
   auto select = m_db.prepare("SELECT name FROM jobs WHERE status IN ('InProgress', 'Stopping') AND "
                              "secondary_status != 'Pending' ORDER BY sequence");
   if (!select) return std::unexpected(select.error());
-  std::vector<std::string> names;
-  for (;;) {
-    auto step = select->step();
-    if (!step) return std::unexpected(step.error());
-    if (!*step) break;
-    names.push_back(select->text(0));
-  }
-  return names;
+  return select->first_column_texts();
 }
 
 Expected<std::vector<LogSource>> Index::log_sources(const std::string& prefix) {

@@ -25,14 +25,7 @@ Expected<std::vector<std::string>> Index::ended_before(double cutoff) {
                              "coalesce(end_time, creation_time) < ?1 ORDER BY coalesce(end_time, creation_time), name");
   if (!select) return std::unexpected(select.error());
   select->bind(1, cutoff);
-  std::vector<std::string> names;
-  for (;;) {
-    auto step = select->step();
-    if (!step) return std::unexpected(step.error());
-    if (!*step) break;
-    names.push_back(select->text(0));
-  }
-  return names;
+  return select->first_column_texts();
 }
 
 } // namespace sagerun::store

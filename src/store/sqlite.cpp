@@ -147,6 +147,16 @@ void Statement::reset() {
   sqlite3_clear_bindings(m_statement.get());
 }
 
+Expected<std::vector<std::string>> Statement::first_column_texts() {
+  std::vector<std::string> out;
+  for (;;) {
+    auto ready = step();
+    if (!ready) return std::unexpected(ready.error());
+    if (!*ready) return out;
+    out.push_back(text(0));
+  }
+}
+
 std::string Statement::text(int column) const {
   const auto* data = sqlite3_column_text(m_statement.get(), column);
   const int size = sqlite3_column_bytes(m_statement.get(), column);

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "util/error.hpp"
 
@@ -82,6 +83,8 @@ public:
   void reset();
 
   std::string text(int column) const;
+  // Steps to the end, collecting the first column of every row as text.
+  Expected<std::vector<std::string>> first_column_texts();
   int64_t integer(int column) const;
   double real(int column) const;
   bool is_null(int column) const;

@@ -393,9 +393,9 @@ TEST_F(SchedulerTest, EachGpuJobGetsGpusOfItsOwnNeverAnothersAtCapacity) {
   std::this_thread::sleep_for(30ms);
   EXPECT_EQ(secondary("g3"), SecondaryStatus::pending) << "GPU 1 is still g2's";
   launcher.finish(*store, "g2");
-  wait_until([&] { return secondary("g3") == SecondaryStatus::starting; });
+  // Its runner starts once its GPUs are written.
+  wait_until([&] { return launcher.started_names().size() == 4; });
   EXPECT_EQ(gpus_of("g3"), "0,1,2");
-  wait_until([&] { return secondary("cpu") == SecondaryStatus::starting; });
   EXPECT_EQ(gpus_of("cpu"), "");
   launcher.finish(*store, "g3");
   launcher.finish(*store, "cpu");
