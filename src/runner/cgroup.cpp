@@ -26,7 +26,7 @@ std::map<std::string, fs::path> cgroup_folders_of(const std::string& pid) {
   std::ifstream mountinfo("/proc/self/mountinfo");
   for (std::string line; std::getline(mountinfo, line);) {
     std::istringstream fields(line);
-    std::string id, parent, device, root, point, rest;
+    std::string id, parent, device, root, point;
     fields >> id >> parent >> device >> root >> point;
     const auto dash = line.find(" - ");
     if (dash == std::string::npos) continue;

@@ -128,7 +128,9 @@ void InstanceSampler::sample(Host& host, double steady_seconds, int64_t epoch_ms
   const UsageAt reading{steady_seconds, *usage};
   if (host.last) host.writer.append(Metric::cpu, epoch_ms, cpu_percent(*host.last, reading));
   host.last = reading;
-  const uint64_t limit = host.launch->resources.memory_bytes > 0 ? static_cast<uint64_t>(host.launch->resources.memory_bytes) : m_machine_memory;
+  const uint64_t limit = host.launch->resources.memory_bytes > 0
+                             ? static_cast<uint64_t>(host.launch->resources.memory_bytes)
+                             : m_machine_memory;
   host.writer.append(Metric::memory, epoch_ms, memory_percent(usage->memory_bytes, limit));
   if (auto disk = disk_percent(host.launch->tree)) host.writer.append(Metric::disk, epoch_ms, *disk);
 }

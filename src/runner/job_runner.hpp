@@ -45,7 +45,7 @@ struct RunContext {
   // server's scheduler hands each job its own; when empty, the machine's.
   std::optional<MachineResources> machine;
   std::optional<std::vector<int>> gpus;
-  SpotRehearsal rehearsal;         // spot jobs: reclaim their hosts after this long (--interrupt-after)
+  SpotRehearsal rehearsal; // spot jobs: reclaim their hosts after this long (--interrupt-after)
 };
 
 // What a valid request may ask that this runner does not do (Pipe input mode), and settings
